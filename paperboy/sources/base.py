@@ -1,0 +1,218 @@
+"""What every parser shares: the item type, limits, text cleaning, dates and safe XML.
+
+Parsers are pure: bytes in, `PaperRecord`s (or `InvalidRecord`s for records they could not
+read) out. A problem with the whole input (not XML at all, an OAI error) is raised instead.
+"""
+
+from __future__ import annotations
+
+import re
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any, BinaryIO
+
+from lxml import etree
+
+from paperboy.errors import InvalidRecord
+from paperboy.models import PaperRecord, with_defaults
+
+Item = PaperRecord | InvalidRecord
+
+MAX_TITLE = 1_000  # characters
+MAX_ABSTRACT = 10_000  # arXiv's own limit is 1,920
+MAX_FIELD = 10_000  # comments, journal-ref, names
+MAX_AUTHORS = 10_000  # large collaborations list about 3,000
+MAX_LINE = 8 * 1024 * 1024  # bytes in one JSON line
+MAX_DOCUMENT = 256 * 1024 * 1024  # bytes in one XML or JSON document
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class Format:
+    name: str
+    description: str
+    sniff: Callable[[bytes], bool]  # given the first bytes (decompressed), is it ours?
+    parse: Callable[[BinaryIO], Iterator[Item]]
+
+
+def clean(text: object) -> str | None:
+    """Collapse whitespace and drop control characters; empty becomes None."""
+    if text is None:
+        return None
+    if not isinstance(text, str):
+        text = str(text)
+    text = _SPACE.sub(" ", _CONTROL.sub("", text)).strip()
+    return text or None
+
+
+def parse_datetime(text: str | None, place: str) -> datetime | None:
+    """ISO 8601 ('2024-01-02', '2024-01-02T03:04:05Z') or RFC 822 ('Tue, 2 Jan 2024 ...') as UTC."""
+    text = clean(text)
+    if text is None:
+        return None
+    try:
+        if text[0].isdigit():
+            value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        else:
+            value = parsedate_to_datetime(text)
+    except (ValueError, TypeError, IndexError) as exc:
+        raise InvalidRecord(place, f"cannot read date {text[:40]!r}") from exc
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def parse_date(text: str | None, place: str) -> date | None:
+    value = parse_datetime(text, place)
+    return value.date() if value else None
+
+
+def checked(record: PaperRecord, place: str) -> Item:
+    """The record with derived fields filled, or an InvalidRecord saying what is wrong with it."""
+    problem = _problem(record)
+    return InvalidRecord(place, problem) if problem else with_defaults(record)
+
+
+def _problem(record: PaperRecord) -> str | None:
+    if not record.uid:
+        return "no id"
+    if len(record.uid) > 64:
+        return "id longer than 64 characters"
+    if not record.title:
+        return "no title"
+    if len(record.title) > MAX_TITLE:
+        return f"title is {len(record.title):,} characters (limit {MAX_TITLE:,})"
+    if len(record.abstract) > MAX_ABSTRACT:
+        return f"abstract is {len(record.abstract):,} characters (limit {MAX_ABSTRACT:,})"
+    if len(record.authors) > MAX_AUTHORS:
+        return f"{len(record.authors):,} authors (limit {MAX_AUTHORS:,})"
+    for name in ("comments", "journal_ref", "doi", "license", "org", "submitted_by",
+                 "abs_url", "pdf_url", "code_url", "project_url"):
+        value = getattr(record, name)
+        if value is not None and len(value) > MAX_FIELD:
+            return f"{name} is {len(value):,} characters (limit {MAX_FIELD:,})"
+    for author in record.authors:
+        if len(author.name) > MAX_FIELD:
+            return "an author name is over the length limit"
+    for url_field in ("code_url", "project_url"):
+        value = getattr(record, url_field)
+        if value is not None and not value.startswith(("https://", "http://")):
+            return f"{url_field} is not an http(s) URL"
+    if record.upvotes is not None and not 0 <= record.upvotes < 2**31:
+        return "upvotes out of range"
+    return None
+
+
+_XML_PARSER_OPTIONS = {
+    "resolve_entities": False,
+    "no_network": True,
+    "load_dtd": False,
+    "huge_tree": False,
+    "remove_blank_text": False,
+}
+
+
+def parse_xml(data: bytes, place: str = "document") -> etree._Element:
+    """Parse untrusted XML: no DTDs, entities, network or huge trees."""
+    if not data.strip():
+        raise InvalidRecord(place, "empty document")
+    if len(data) > MAX_DOCUMENT:
+        raise InvalidRecord(place, f"document is {len(data):,} bytes (limit {MAX_DOCUMENT:,})")
+    if b"<!ENTITY" in data:
+        raise InvalidRecord(place, "document declares XML entities; refused")
+    try:
+        root = etree.fromstring(data, etree.XMLParser(**_XML_PARSER_OPTIONS))  # type: ignore[call-overload]
+    except etree.XMLSyntaxError as exc:
+        line = f"line {exc.lineno}" if exc.lineno else place
+        raise InvalidRecord(line, f"not well-formed XML: {exc.msg}") from exc
+    assert isinstance(root, etree._Element)
+    return root
+
+
+def read_limited(stream: BinaryIO, place: str = "document") -> bytes:
+    """Read a whole document, refusing one over MAX_DOCUMENT."""
+    data = stream.read(MAX_DOCUMENT + 1)
+    if len(data) > MAX_DOCUMENT:
+        raise InvalidRecord(place, f"document is over the {MAX_DOCUMENT:,}-byte limit")
+    return data
+
+
+def text_of(element: etree._Element | None) -> str | None:
+    """All text inside an element, cleaned; None for a missing element."""
+    if element is None:
+        return None
+    return clean("".join(element.itertext()))
+
+
+def load_json(data: bytes | str, place: str) -> Any:
+    """Parse one JSON document, turning every way it can fail into an InvalidRecord."""
+    try:
+        return json.loads(data)
+    except RecursionError as exc:
+        raise InvalidRecord(place, "JSON nested too deeply") from exc
+    except UnicodeDecodeError as exc:
+        raise InvalidRecord(place, "not UTF-8 text") from exc
+    except ValueError as exc:
+        raise InvalidRecord(place, f"not valid JSON: {exc}") from exc
+
+
+def json_lines(stream: Iterable[bytes]) -> Iterator[tuple[str, Any] | InvalidRecord]:
+    """(place, value) for each non-blank line of a JSON-lines stream, or the line's error."""
+    for number, line in enumerate(stream, start=1):
+        place = f"line {number}"
+        if len(line) > MAX_LINE:
+            yield InvalidRecord(place, f"line is {len(line):,} bytes (limit {MAX_LINE:,})")
+            continue
+        if not line.strip():
+            continue
+        try:
+            yield place, load_json(line, place)
+        except InvalidRecord as error:
+            yield error
+
+
+class Fields:
+    """Typed access to a JSON object's fields, with errors that name the field."""
+
+    def __init__(self, obj: Any, place: str) -> None:
+        if not isinstance(obj, dict):
+            raise InvalidRecord(place, f"expected a JSON object, got {type(obj).__name__}")
+        self.obj: dict[str, Any] = obj
+        self.place = place
+
+    def _error(self, key: str, expected: str) -> InvalidRecord:
+        got = type(self.obj[key]).__name__
+        return InvalidRecord(self.place, f"field {key!r} must be {expected}, got {got}")
+
+    def text(self, key: str) -> str | None:
+        value = self.obj.get(key)
+        if value is None:
+            return None
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return str(value)
+        if not isinstance(value, str):
+            raise self._error(key, "a string")
+        return clean(value)
+
+    def integer(self, key: str) -> int | None:
+        value = self.obj.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self._error(key, "an integer")
+        return value
+
+    def items(self, key: str) -> list[Any]:
+        value = self.obj.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise self._error(key, "a list")
+        return value
+
+    def obj_field(self, key: str) -> Fields | None:
+        value = self.obj.get(key)
+        return None if value is None else Fields(value, f"{self.place}: {key}")

@@ -1,0 +1,132 @@
+"""Table definitions used by the queries in this package.
+
+The DDL that creates them lives in the append-only migrations (`migrations/versions/`);
+a test checks the two agree.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, whatever the engine stores."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: paperboy stores UTC only")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+metadata = MetaData()
+
+papers = Table(
+    "papers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("uid", String(64), nullable=False, unique=True),
+    Column("arxiv_id", String(32), unique=True),
+    Column("title", Text, nullable=False),
+    Column("abstract", Text, nullable=False),
+    Column("authors_count", Integer),
+    Column("primary_category", String(32), index=True),
+    Column("version", Integer),
+    Column("published", UTCDateTime, index=True),
+    Column("updated", UTCDateTime),
+    Column("announced", Date, index=True),
+    Column("listing_date", Date, index=True),
+    Column("comments", Text),
+    Column("journal_ref", Text),
+    Column("doi", Text),
+    Column("license", Text),
+    Column("withdrawn", Boolean, nullable=False),
+    Column("abs_url", Text),
+    Column("pdf_url", Text),
+    Column("code_url", Text),
+    Column("project_url", Text),
+    Column("org", Text),
+    Column("upvotes", Integer),
+    Column("num_comments", Integer),
+    Column("submitted_by", Text),
+    Column("source", String(32), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("modified_at", UTCDateTime, nullable=False),
+)
+
+paper_authors = Table(
+    "paper_authors",
+    metadata,
+    Column("paper_id", Integer, ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("affiliation", Text),
+)
+
+paper_categories = Table(
+    "paper_categories",
+    metadata,
+    Column("paper_id", Integer, ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("category", String(32), nullable=False, index=True),
+)
+
+paper_versions = Table(
+    "paper_versions",
+    metadata,
+    Column("paper_id", Integer, ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
+    Column("number", Integer, primary_key=True),
+    Column("created", UTCDateTime, nullable=False),
+)
+
+ingest_runs = Table(
+    "ingest_runs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source", Text, nullable=False),
+    Column("format", String(32)),
+    Column("status", String(16), nullable=False),  # running, ok, failed
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime),
+    Column("new", Integer, nullable=False, default=0),
+    Column("updated", Integer, nullable=False, default=0),
+    Column("unchanged", Integer, nullable=False, default=0),
+    Column("rejected", Integer, nullable=False, default=0),
+    Column("error", Text),
+)
+
+# Where a resumable fetch (an OAI-PMH harvest) stopped: a JSON document per key.
+fetch_checkpoints = Table(
+    "fetch_checkpoints",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("state", Text, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
