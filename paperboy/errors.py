@@ -21,7 +21,7 @@ class InvalidRecord(PaperboyError):
 
     def at(self, prefix: str) -> InvalidRecord:
         """The same error with its place prefixed (e.g. by the file name)."""
-        return InvalidRecord(f"{prefix}:{self.place}" if self.place else prefix, self.reason)
+        return InvalidRecord(f"{prefix}, {self.place}" if self.place else prefix, self.reason)
 
 
 class ConfigError(PaperboyError):

@@ -74,16 +74,20 @@ class ImportRejected(PaperboyError):
     def __init__(self, report: ImportReport) -> None:
         errors = [e for r in report.inputs for e in r.errors]
         rejected = report.totals.rejected
-        super().__init__(f"{rejected} invalid record(s), nothing imported; first: {errors[0]}")
+        super().__init__(f"{rejected} invalid record(s); nothing was imported (first: {errors[0]})")
         self.report = report
 
 
 def import_files(db: Database, paths: Sequence[str], fmt: str = "auto",
                  skip_invalid: bool = False, progress: Progress | None = None,
                  on_format: Callable[[str, str], None] | None = None) -> ImportReport:
-    """Import files (plain or gzipped) in one transaction. Raises ImportRejected or InvalidRecord."""
+    """Import files (plain or gzipped) in one transaction.
+
+    Raises ImportRejected (invalid records, nothing written) or InvalidRecord (unreadable input).
+    """
     if fmt != "auto" and fmt not in FORMATS:
-        raise InvalidRecord("--format", f"unknown format {fmt!r} (one of auto, {', '.join(FORMATS)})")
+        known = ", ".join(FORMATS)
+        raise InvalidRecord("--format", f"unknown format {fmt!r} (one of auto, {known})")
     for path in paths:
         if not Path(path).is_file():
             raise InvalidRecord(path, "no such file")
@@ -153,10 +157,10 @@ def open_input(path: str) -> Iterator[io.BufferedReader]:
     try:
         if raw.read(2) == b"\x1f\x8b":
             raw.seek(0)
-            yield io.BufferedReader(gzip.GzipFile(fileobj=raw), buffer_size=SNIFF_BYTES)  # type: ignore[arg-type]
+            yield io.BufferedReader(gzip.GzipFile(fileobj=raw), buffer_size=SNIFF_BYTES)
         else:
             raw.seek(0)
-            yield io.BufferedReader(raw, buffer_size=SNIFF_BYTES)  # type: ignore[arg-type]
+            yield io.BufferedReader(raw, buffer_size=SNIFF_BYTES)
     finally:
         raw.close()
 

@@ -132,4 +132,5 @@ def with_defaults(record: PaperRecord) -> PaperRecord:
     return dataclasses.replace(record, **changes)  # type: ignore[arg-type]
 
 
-__all__ = ["ARXIV_ID", "Author", "PaperRecord", "Version", "merge", "split_arxiv_id", "with_defaults"]
+__all__ = ["ARXIV_ID", "Author", "PaperRecord", "Version", "merge", "split_arxiv_id",
+           "with_defaults"]

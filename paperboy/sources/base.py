@@ -6,8 +6,8 @@ read) out. A problem with the whole input (not XML at all, an OAI error) is rais
 
 from __future__ import annotations
 
-import re
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -77,12 +77,12 @@ def checked(record: PaperRecord, place: str) -> Item:
 
 
 def _problem(record: PaperRecord) -> str | None:
+    if not record.title:
+        return "no title"
     if not record.uid:
         return "no id"
     if len(record.uid) > 64:
         return "id longer than 64 characters"
-    if not record.title:
-        return "no title"
     if len(record.title) > MAX_TITLE:
         return f"title is {len(record.title):,} characters (limit {MAX_TITLE:,})"
     if len(record.abstract) > MAX_ABSTRACT:
@@ -106,13 +106,6 @@ def _problem(record: PaperRecord) -> str | None:
     return None
 
 
-_XML_PARSER_OPTIONS = {
-    "resolve_entities": False,
-    "no_network": True,
-    "load_dtd": False,
-    "huge_tree": False,
-    "remove_blank_text": False,
-}
 
 
 def parse_xml(data: bytes, place: str = "document") -> etree._Element:
@@ -124,7 +117,9 @@ def parse_xml(data: bytes, place: str = "document") -> etree._Element:
     if b"<!ENTITY" in data:
         raise InvalidRecord(place, "document declares XML entities; refused")
     try:
-        root = etree.fromstring(data, etree.XMLParser(**_XML_PARSER_OPTIONS))  # type: ignore[call-overload]
+        parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
+                                 huge_tree=False)
+        root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
         line = f"line {exc.lineno}" if exc.lineno else place
         raise InvalidRecord(line, f"not well-formed XML: {exc.msg}") from exc
@@ -144,7 +139,7 @@ def text_of(element: etree._Element | None) -> str | None:
     """All text inside an element, cleaned; None for a missing element."""
     if element is None:
         return None
-    return clean("".join(element.itertext()))
+    return clean("".join(str(t) for t in element.itertext()))
 
 
 def load_json(data: bytes | str, place: str) -> Any:
@@ -187,12 +182,17 @@ class Fields:
         got = type(self.obj[key]).__name__
         return InvalidRecord(self.place, f"field {key!r} must be {expected}, got {got}")
 
+    def ident(self, key: str) -> str | None:
+        """An identifier, which some sources write as a number."""
+        value = self.obj.get(key)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return str(value)
+        return self.text(key)
+
     def text(self, key: str) -> str | None:
         value = self.obj.get(key)
         if value is None:
             return None
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return str(value)
         if not isinstance(value, str):
             raise self._error(key, "a string")
         return clean(value)

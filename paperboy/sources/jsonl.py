@@ -52,7 +52,7 @@ def title_id(title: str) -> str:
 
 def _record(fields: Fields) -> PaperRecord:
     title = fields.text("title") or ""
-    raw_id = fields.text("id") or (title_id(title) if title else "")
+    raw_id = fields.ident("id") or (title_id(title) if title else "")
     arxiv = split_arxiv_id(raw_id) if raw_id else None
     code_urls = [clean(u) for u in fields.items("code_urls") if isinstance(u, str)]
     return PaperRecord(

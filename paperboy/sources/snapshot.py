@@ -37,7 +37,7 @@ def parse(stream: BinaryIO) -> Iterator[Item]:
 
 
 def _record(fields: Fields) -> PaperRecord:
-    raw_id = fields.text("id")
+    raw_id = fields.ident("id")
     if raw_id is None:
         raise InvalidRecord(fields.place, "no id")
     parts = split_arxiv_id(raw_id)
@@ -72,7 +72,7 @@ def _authors(fields: Fields, place: str) -> tuple[Author, ...]:
     for entry in parsed:
         if not isinstance(entry, list) or not all(isinstance(p, str) for p in entry):
             raise InvalidRecord(place, "authors_parsed entries must be lists of strings")
-        last, first, suffix = (entry + ["", "", ""])[:3]
+        last, first, suffix = [*entry, "", "", ""][:3]
         name = clean(" ".join(p for p in (first, last, suffix) if p))
         affiliation = clean(", ".join(entry[3:])) if len(entry) > 3 else None
         if name:

@@ -1,4 +1,4 @@
-"""Schema migrations (Alembic, append-only), run from code so any command can bring a database up."""
+"""Schema migrations (Alembic, append-only), run from code: any command can bring a database up."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from paperboy.errors import DatabaseError
 
@@ -33,7 +33,7 @@ def current_revision(engine: Engine) -> str | None:
     try:
         with engine.connect() as conn:
             return MigrationContext.configure(conn).get_current_revision()
-    except OperationalError as exc:
+    except DBAPIError as exc:
         raise DatabaseError(f"database: cannot open: {exc.orig}") from exc
 
 

@@ -1,0 +1,39 @@
+# Two commands on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO_DB ?= demo.db
+
+.PHONY: demo test lint typecheck pytest system-deps lock clean
+
+$(BIN)/paperboy: pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $@
+
+demo: $(BIN)/paperboy
+	$(BIN)/paperboy --db $(DEMO_DB) import paperboy/samples/demo.jsonl
+	$(BIN)/paperboy --db $(DEMO_DB) serve --host 127.0.0.1 --port 8000
+
+# Debian packages the suite needs (none yet beyond the base image).
+system-deps:
+	@true
+
+test: system-deps $(BIN)/paperboy lint typecheck pytest
+
+lint: $(BIN)/paperboy
+	$(BIN)/ruff check paperboy tests bench
+
+typecheck: $(BIN)/paperboy
+	$(BIN)/mypy paperboy tests bench
+
+pytest: $(BIN)/paperboy
+	$(BIN)/pytest -n 2 -q
+
+# Re-pin every dependency after changing pyproject.toml.
+lock: $(BIN)/paperboy
+	$(BIN)/pip freeze --exclude-editable | grep -v '^paperboy' > constraints.txt
+
+clean:
+	rm -rf $(VENV) build *.egg-info .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,229 @@
+"""The `paperboy` command. Human output on stdout, progress and logs on stderr, `--json` is one
+JSON document on stdout. Our errors become one line on stderr and an exit code."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+from paperboy.config import Settings, load_settings
+from paperboy.errors import PaperboyError
+from paperboy.store import Database, open_database
+
+app = typer.Typer(help="Paperboy: a self-hostable daily papers hub.", no_args_is_help=True,
+                  pretty_exceptions_enable=False, add_completion=False)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+fetch_app = typer.Typer(help="Fetch papers from remote sources.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(fetch_app, name="fetch")
+stderr = Console(stderr=True, soft_wrap=True)
+
+
+class State:
+    """Built once per invocation by the global options; commands ask it for what they need."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._db: Database | None = None
+
+    def db(self, migrate: bool = True) -> Database:
+        if self._db is None:
+            self._db = open_database(self.settings.database_url, migrate=migrate)
+        return self._db
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    db: Annotated[str | None, typer.Option(
+        "--db", help="SQLite path, sqlite:/// or postgresql:// URL "
+                     "[env PAPERBOY_DATABASE_URL; default ./paperboy.db]")] = None,
+) -> None:
+    ctx.obj = State(load_settings(database_url=db))
+
+
+def emit_json(value: Any) -> None:
+    sys.stdout.write(json.dumps(value, default=str, ensure_ascii=False) + "\n")
+
+
+@app.command("import")
+def import_command(
+    ctx: typer.Context,
+    paths: Annotated[list[Path], typer.Argument(help="Files to import (plain or gzipped).")],
+    fmt: Annotated[str, typer.Option("--format", help="auto, arxiv-atom, oai, rss, "
+                                     "daily-papers, snapshot or jsonl")] = "auto",
+    skip_invalid: Annotated[bool, typer.Option(
+        "--skip-invalid", help="Import the good records and list the bad.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON summary on stdout.")] = False,
+) -> None:
+    """Import papers from files, in one transaction: all of it or nothing."""
+    from paperboy.ingest import ImportRejected, import_files
+
+    db = ctx.obj.db()
+    total = sum(p.stat().st_size for p in paths if p.is_file())
+    with Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
+                  TimeRemainingColumn(), console=stderr, transient=True,
+                  disable=not stderr.is_terminal) as bar:
+        task = bar.add_task("importing", total=total)
+        try:
+            report = import_files(
+                db, [str(p) for p in paths], fmt, skip_invalid,
+                progress=lambda n: bar.advance(task, n),
+                on_format=lambda path, name: stderr.print(
+                    f"{path}: format {name}" + (" (detected)" if fmt == "auto" else "")),
+            )
+        except ImportRejected as exc:
+            if as_json:
+                emit_json(exc.report.as_dict())
+            for error in [e for r in exc.report.inputs for e in r.errors]:
+                stderr.print(f"invalid: {error}", markup=False, highlight=False)
+            raise
+    if as_json:
+        emit_json(report.as_dict())
+        return
+    for item in report.inputs:
+        for error in item.errors:
+            stderr.print(f"skipped: {error}", markup=False, highlight=False)
+        c = item.counts
+        typer.echo(f"{item.source} ({item.format}): {c.new} new, {c.updated} updated, "
+                   f"{c.unchanged} unchanged, {c.rejected} rejected")
+
+
+@db_app.command("upgrade")
+def db_upgrade(ctx: typer.Context) -> None:
+    """Bring the database schema up to date."""
+    from paperboy.store import migrations
+
+    db = ctx.obj.db(migrate=False)
+    applied = migrations.upgrade(db.engine)
+    revision = migrations.current_revision(db.engine)
+    typer.echo(f"schema at revision {revision}" + (" (upgraded)" if applied else " (up to date)"))
+
+
+@db_app.command("status")
+def db_status(ctx: typer.Context,
+              as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Schema revision, paper count and the latest ingest runs."""
+    from paperboy.store import migrations, papers, runs
+
+    db = ctx.obj.db(migrate=False)
+    with db.engine.connect() as conn:
+        revision = migrations.current_revision(db.engine)
+        count = papers.count(conn) if revision else 0
+        recent = runs.recent_runs(conn, 10) if revision else []
+    status = {"revision": revision, "head": migrations.head_revision(), "papers": count,
+              "runs": recent}
+    if as_json:
+        emit_json(status)
+        return
+    typer.echo(f"schema {revision} (code knows {status['head']}); {count} papers")
+    for run in recent:
+        typer.echo(f"  run {run['id']} {run['status']} {run['source']}: {run['new']} new, "
+                   f"{run['updated']} updated, {run['unchanged']} unchanged, "
+                   f"{run['rejected']} rejected {run['error'] or ''}")
+
+
+@app.command()
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Web processes.")] = 1,
+) -> None:
+    """Serve the hub over HTTP."""
+    import uvicorn
+
+    settings: Settings = ctx.obj.settings
+    ctx.obj.db()  # migrate once, here, before any worker starts
+    # Worker processes build their settings from the environment: hand --db down to them.
+    os.environ["PAPERBOY_DATABASE_URL"] = settings.database_url
+    uvicorn.run("paperboy.web.app:app_from_environment", factory=True,
+                host=host or settings.host, port=port or settings.port, workers=workers,
+                env_file=None, log_level="info")
+
+
+def _report_fetch(report: Any, as_json: bool) -> None:
+    if as_json:
+        emit_json(report.as_dict())
+    else:
+        c = report.counts
+        typer.echo(f"{report.source}: {c.new} new, {c.updated} updated, {c.unchanged} unchanged, "
+                   f"{c.rejected} rejected")
+
+
+@fetch_app.command("arxiv")
+def fetch_arxiv(
+    ctx: typer.Context,
+    set_spec: Annotated[str | None, typer.Option("--set", help="OAI-PMH set, e.g. cs")] = None,
+    from_date: Annotated[str | None, typer.Option("--from", help="YYYY-MM-DD")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="YYYY-MM-DD")] = None,
+    ids: Annotated[str | None, typer.Option("--ids", help="Comma-separated arXiv ids")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Harvest arXiv over OAI-PMH (--set, --from), or fetch papers by id (--ids)."""
+    from paperboy.fetchers import arxiv
+
+    state: State = ctx.obj
+    if ids:
+        report = arxiv.fetch_ids(state.db(), state.settings, [i for i in ids.split(",") if i])
+    elif set_spec and from_date:
+        report = arxiv.harvest(state.db(), state.settings, set_spec,
+                               _parse_day(from_date, "--from"),
+                               _parse_day(until, "--until") if until else None,
+                               progress=lambda message: stderr.print(message, markup=False))
+    else:
+        raise typer.BadParameter("give --ids, or --set and --from")
+    _report_fetch(report, as_json)
+
+
+@fetch_app.command("rss")
+def fetch_rss(
+    ctx: typer.Context,
+    categories: Annotated[str, typer.Option(help="Categories joined by +, e.g. cs.CL+cs.LG")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Fetch arXiv's announcement feed for some categories."""
+    from paperboy.fetchers import rss
+
+    state: State = ctx.obj
+    report = rss.fetch_rss(state.db(), state.settings, [c for c in categories.split("+") if c])
+    _report_fetch(report, as_json)
+
+
+@fetch_app.command("daily")
+def fetch_daily(
+    ctx: typer.Context,
+    day: Annotated[str, typer.Option("--date", help="YYYY-MM-DD")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Fetch a day's daily-papers listing."""
+    from paperboy.fetchers import daily
+
+    state: State = ctx.obj
+    report = daily.fetch_daily(state.db(), state.settings, _parse_day(day, "--date"))
+    _report_fetch(report, as_json)
+
+
+def _parse_day(text: str, option: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise typer.BadParameter(f"{text!r} is not a date like 2024-01-31", param_hint=option) \
+            from exc
+
+
+def main() -> None:
+    """Entry point: run the app, turning our errors into one line and an exit code."""
+    try:
+        app()  # click handles usage errors itself and exits 2
+    except PaperboyError as exc:
+        stderr.print(f"paperboy: error: {exc}", markup=False, highlight=False)
+        sys.exit(exc.exit_code)

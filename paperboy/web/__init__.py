@@ -1,0 +1,1 @@
+"""The hub on the web: `create_app(settings)` builds it."""

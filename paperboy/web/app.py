@@ -1,0 +1,33 @@
+"""The app factory: nothing happens at import; `create_app(settings)` builds the whole hub."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from paperboy import __version__
+from paperboy.config import Settings, load_settings
+from paperboy.store import open_database
+
+HERE = Path(__file__).parent
+
+
+def create_app(settings: Settings) -> FastAPI:
+    from paperboy.web import pages
+
+    db = open_database(settings.database_url)
+    app = FastAPI(title="paperboy", version=__version__)
+    app.state.settings = settings
+    app.state.db = db
+    app.state.templates = Jinja2Templates(directory=HERE / "templates")
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.include_router(pages.router)
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """For `uvicorn --factory`: settings from the environment (the CLI exports --db there)."""
+    return create_app(load_settings())

@@ -1,0 +1,63 @@
+import sqlite3
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from paperboy.errors import DatabaseError
+from paperboy.store import migrations, open_database
+from paperboy.store.db import normalize_url
+from paperboy.store.schema import metadata
+
+
+def test_an_empty_database_is_brought_to_the_latest_schema(tmp_path):
+    db = open_database(str(tmp_path / "new.db"))
+    assert migrations.current_revision(db.engine) == migrations.head_revision()
+    assert migrations.upgrade(db.engine) is False  # already there
+
+
+def test_the_migrations_create_exactly_the_tables_the_queries_use(db):
+    with db.engine.connect() as conn:
+        differences = compare_metadata(MigrationContext.configure(conn), metadata)
+    assert differences == []
+
+
+def test_sqlite_pragmas_are_set(db):
+    with db.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_a_database_newer_than_the_code_is_refused(tmp_path):
+    path = tmp_path / "future.db"
+    open_database(str(path)).dispose()
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '9999'")
+    with pytest.raises(DatabaseError, match="newer than this paperboy knows"):
+        open_database(str(path))
+
+
+def test_a_file_that_is_not_a_database_gets_a_clear_error(tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_text("these are not the tables you are looking for\n" * 100)
+    with pytest.raises(DatabaseError, match="cannot open"):
+        open_database(str(path))
+
+
+@pytest.mark.parametrize(("given", "expected"), [
+    ("postgresql://u:p@localhost/db", "postgresql+psycopg://u:p@localhost/db"),
+    ("sqlite:///x.db", "sqlite:///x.db"),
+])
+def test_urls_are_normalised(given, expected):
+    assert normalize_url(given) == expected
+
+
+@pytest.mark.parametrize("given", ["", "mysql://x/y", "http://example.com/db"])
+def test_unsupported_urls_are_refused(given):
+    with pytest.raises(DatabaseError):
+        normalize_url(given)
+
+
+def test_a_path_in_a_missing_folder_is_refused(tmp_path):
+    with pytest.raises(DatabaseError, match="does not exist"):
+        open_database(str(tmp_path / "no" / "such" / "folder" / "x.db"))
