@@ -10,7 +10,7 @@ from paperboy.ingest import ImportRejected, import_files
 from paperboy.store import papers, runs
 from tests.conftest import SHARED
 
-PAPER_TABLES = ("papers", "paper_authors", "paper_categories", "paper_versions", "ingest_runs")
+PAPER_TABLES = ("papers", "paper_categories", "ingest_runs")
 
 
 def content(db_path) -> dict[str, list[tuple[object, ...]]]:

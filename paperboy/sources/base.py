@@ -6,7 +6,6 @@ read) out. A problem with the whole input (not XML at all, an OAI error) is rais
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, BinaryIO
 
+import orjson
 from lxml import etree
 
 from paperboy.errors import InvalidRecord
@@ -29,7 +29,6 @@ MAX_LINE = 8 * 1024 * 1024  # bytes in one JSON line
 MAX_DOCUMENT = 256 * 1024 * 1024  # bytes in one XML or JSON document
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_SPACE = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
@@ -46,8 +45,9 @@ def clean(text: object) -> str | None:
         return None
     if not isinstance(text, str):
         text = str(text)
-    text = _SPACE.sub(" ", _CONTROL.sub("", text)).strip()
-    return text or None
+    if not text.isprintable() and _CONTROL.search(text):
+        text = _CONTROL.sub("", text)
+    return " ".join(text.split()) or None
 
 
 def parse_datetime(text: str | None, place: str) -> datetime | None:
@@ -145,13 +145,14 @@ def text_of(element: etree._Element | None) -> str | None:
 def load_json(data: bytes | str, place: str) -> Any:
     """Parse one JSON document, turning every way it can fail into an InvalidRecord."""
     try:
-        return json.loads(data)
-    except RecursionError as exc:
-        raise InvalidRecord(place, "JSON nested too deeply") from exc
-    except UnicodeDecodeError as exc:
-        raise InvalidRecord(place, "not UTF-8 text") from exc
-    except ValueError as exc:
-        raise InvalidRecord(place, f"not valid JSON: {exc}") from exc
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        reason = str(exc)
+        if reason.startswith("depth limit"):
+            raise InvalidRecord(place, "JSON nested too deeply") from exc
+        if "UTF-8" in reason:
+            raise InvalidRecord(place, "not UTF-8 text") from exc
+        raise InvalidRecord(place, f"not valid JSON: {reason}") from exc
 
 
 def json_lines(stream: Iterable[bytes]) -> Iterator[tuple[str, Any] | InvalidRecord]:

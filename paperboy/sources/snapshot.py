@@ -70,11 +70,13 @@ def _authors(fields: Fields, place: str) -> tuple[Author, ...]:
         return tuple(Author(name) for name in re.split(r",\s*|\s+and\s+", text) if name.strip())
     authors = []
     for entry in parsed:
-        if not isinstance(entry, list) or not all(isinstance(p, str) for p in entry):
-            raise InvalidRecord(place, "authors_parsed entries must be lists of strings")
-        last, first, suffix = [*entry, "", "", ""][:3]
-        name = clean(" ".join(p for p in (first, last, suffix) if p))
-        affiliation = clean(", ".join(entry[3:])) if len(entry) > 3 else None
+        try:
+            last, first, suffix, *affiliations = *entry, "", ""
+            name = clean(f"{first} {last} {suffix}")
+            affiliation = clean(", ".join(filter(None, affiliations))) if any(affiliations) else None
+        except (TypeError, ValueError):
+            raise InvalidRecord(place, "authors_parsed entries must be lists of strings") \
+                from None
         if name:
             authors.append(Author(name, affiliation))
     return tuple(authors)

@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, delete, func, insert, select, update
 
 from paperboy.models import Author, PaperRecord, Version, merge
-from paperboy.store.schema import paper_authors, paper_categories, paper_versions, papers
+from paperboy.store.schema import paper_categories, papers
 
 # Columns that mirror a PaperRecord field of the same name.
 _SCALARS = (
@@ -61,16 +62,15 @@ def upsert(conn: Connection, records: Sequence[PaperRecord]) -> Counts:
         rows = [_row(r) | {"created_at": now, "modified_at": now} for r in inserts]
         result = conn.execute(insert(papers).returning(papers.c.id, papers.c.uid), rows)
         ids = {uid: paper_id for paper_id, uid in result}
-        _insert_children(conn, [(ids[r.uid], r) for r in inserts])
+        _insert_categories(conn, [(ids[r.uid], r) for r in inserts])
         counts.new = len(inserts)
     if updates:
         for paper_id, merged in updates:
             row = _row(merged) | {"modified_at": now}
             conn.execute(update(papers).where(papers.c.id == paper_id).values(**row))
         changed = [paper_id for paper_id, _ in updates]
-        for table in (paper_authors, paper_categories, paper_versions):
-            conn.execute(delete(table).where(table.c.paper_id.in_(changed)))
-        _insert_children(conn, updates)
+        conn.execute(delete(paper_categories).where(paper_categories.c.paper_id.in_(changed)))
+        _insert_categories(conn, updates)
         counts.updated = len(updates)
     return counts
 
@@ -97,22 +97,29 @@ def _row(record: PaperRecord) -> dict[str, Any]:
     row = {name: getattr(record, name) for name in _SCALARS}
     row["primary_category"] = record.primary_category
     row["withdrawn"] = bool(record.withdrawn)
+    row["authors"] = orjson.dumps([[a.name, a.affiliation] for a in record.authors]).decode()
+    row["versions"] = orjson.dumps([[v.number, v.created.isoformat()]
+                                    for v in record.versions]).decode()
     return row
 
 
-def _insert_children(conn: Connection, items: Iterable[tuple[int, PaperRecord]]) -> None:
-    authors, categories, versions = [], [], []
-    for paper_id, record in items:
-        authors += [{"paper_id": paper_id, "position": i, "name": a.name,
-                     "affiliation": a.affiliation} for i, a in enumerate(record.authors)]
-        categories += [{"paper_id": paper_id, "position": i, "category": c}
-                       for i, c in enumerate(record.categories)]
-        versions += [{"paper_id": paper_id, "number": v.number, "created": v.created}
-                     for v in record.versions]
-    for table, rows in ((paper_authors, authors), (paper_categories, categories),
-                        (paper_versions, versions)):
-        if rows:
-            conn.execute(insert(table), rows)
+def _record(row: Any, categories: Sequence[str]) -> PaperRecord:
+    return PaperRecord(
+        **{name: row[name] for name in _SCALARS},
+        withdrawn=row["withdrawn"],
+        authors=tuple(Author(name, affiliation)
+                      for name, affiliation in orjson.loads(row["authors"])),
+        versions=tuple(Version(number, datetime.fromisoformat(created))
+                       for number, created in orjson.loads(row["versions"])),
+        categories=tuple(categories),
+    )
+
+
+def _insert_categories(conn: Connection, items: Iterable[tuple[int, PaperRecord]]) -> None:
+    rows = [{"paper_id": paper_id, "position": i, "category": c}
+            for paper_id, record in items for i, c in enumerate(record.categories)]
+    if rows:
+        conn.execute(insert(paper_categories), rows)
 
 
 def _load(conn: Connection, uids: Sequence[str]) -> dict[str, tuple[int, PaperRecord]]:
@@ -120,29 +127,11 @@ def _load(conn: Connection, uids: Sequence[str]) -> dict[str, tuple[int, PaperRe
     if not uids:
         return {}
     rows = conn.execute(select(papers).where(papers.c.uid.in_(uids))).mappings().all()
-    ids = [row["id"] for row in rows]
-    authors: dict[int, list[Author]] = defaultdict(list)
     categories: dict[int, list[str]] = defaultdict(list)
-    versions: dict[int, list[Version]] = defaultdict(list)
-    if ids:
-        for a in conn.execute(select(paper_authors).where(paper_authors.c.paper_id.in_(ids))
-                              .order_by(paper_authors.c.paper_id, paper_authors.c.position)):
-            authors[a.paper_id].append(Author(a.name, a.affiliation))
-        for c in conn.execute(select(paper_categories)
-                              .where(paper_categories.c.paper_id.in_(ids))
-                              .order_by(paper_categories.c.paper_id, paper_categories.c.position)):
-            categories[c.paper_id].append(c.category)
-        for v in conn.execute(select(paper_versions).where(paper_versions.c.paper_id.in_(ids))
-                              .order_by(paper_versions.c.paper_id, paper_versions.c.number)):
-            versions[v.paper_id].append(Version(v.number, v.created))
-    found = {}
-    for row in rows:
-        record = PaperRecord(
-            **{name: row[name] for name in _SCALARS},
-            withdrawn=row["withdrawn"],
-            authors=tuple(authors[row["id"]]),
-            categories=tuple(categories[row["id"]]),
-            versions=tuple(versions[row["id"]]),
-        )
-        found[row["uid"]] = (row["id"], record)
-    return found
+    if rows:
+        query = (select(paper_categories.c.paper_id, paper_categories.c.category)
+                 .where(paper_categories.c.paper_id.in_([row["id"] for row in rows]))
+                 .order_by(paper_categories.c.paper_id, paper_categories.c.position))
+        for paper_id, category in conn.execute(query):
+            categories[paper_id].append(category)
+    return {row["uid"]: (row["id"], _record(row, categories[row["id"]])) for row in rows}

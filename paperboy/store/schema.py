@@ -23,25 +23,39 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
 )
+from sqlalchemy.types import TypeEngine
 
 
 class UTCDateTime(TypeDecorator[datetime]):
-    """Aware datetimes in, aware UTC datetimes out, whatever the engine stores."""
+    """Aware datetimes in, aware UTC datetimes out, whatever the engine stores.
+
+    SQLite gets fixed-width ISO text ('2024-01-02 03:04:05.000000', sorting as time does),
+    formatted here because SQLAlchemy's own SQLite datetime processing is a bulk-import hot spot.
+    """
 
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(String(26))
+        return dialect.type_descriptor(DateTime(timezone=True))
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
         if value is None:
             return None
         if value.tzinfo is None:
             raise ValueError(f"naive datetime {value!r}: paperboy stores UTC only")
         value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+        return value
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
         assert isinstance(value, datetime)
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
@@ -56,9 +70,11 @@ papers = Table(
     Column("arxiv_id", String(32), unique=True),
     Column("title", Text, nullable=False),
     Column("abstract", Text, nullable=False),
+    Column("authors", Text, nullable=False),  # JSON: [[name, affiliation or null], ...]
     Column("authors_count", Integer),
     Column("primary_category", String(32), index=True),
     Column("version", Integer),
+    Column("versions", Text, nullable=False),  # JSON: [[number, ISO datetime], ...]
     Column("published", UTCDateTime, index=True),
     Column("updated", UTCDateTime),
     Column("announced", Date, index=True),
@@ -81,29 +97,12 @@ papers = Table(
     Column("modified_at", UTCDateTime, nullable=False),
 )
 
-paper_authors = Table(
-    "paper_authors",
-    metadata,
-    Column("paper_id", Integer, ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
-    Column("position", Integer, primary_key=True),
-    Column("name", Text, nullable=False),
-    Column("affiliation", Text),
-)
-
 paper_categories = Table(
     "paper_categories",
     metadata,
     Column("paper_id", Integer, ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
     Column("position", Integer, primary_key=True),
     Column("category", String(32), nullable=False, index=True),
-)
-
-paper_versions = Table(
-    "paper_versions",
-    metadata,
-    Column("paper_id", Integer, ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
-    Column("number", Integer, primary_key=True),
-    Column("created", UTCDateTime, nullable=False),
 )
 
 ingest_runs = Table(
@@ -121,6 +120,9 @@ ingest_runs = Table(
     Column("rejected", Integer, nullable=False, default=0),
     Column("error", Text),
 )
+
+# Authors and versions live as JSON on the paper row (read and written whole, never queried
+# alone); categories get their own table because listings and search filter on them.
 
 # Where a resumable fetch (an OAI-PMH harvest) stopped: a JSON document per key.
 fetch_checkpoints = Table(

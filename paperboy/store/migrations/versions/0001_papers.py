@@ -1,4 +1,4 @@
-"""Papers with authors, categories and versions; ingest runs; fetch checkpoints.
+"""Papers (authors and versions as JSON), their categories, ingest runs, fetch checkpoints.
 
 Revision ID: 0001
 Revises:
@@ -21,9 +21,11 @@ def upgrade() -> None:
         sa.Column("arxiv_id", sa.String(32), unique=True),
         sa.Column("title", sa.Text, nullable=False),
         sa.Column("abstract", sa.Text, nullable=False),
+        sa.Column("authors", sa.Text, nullable=False),
         sa.Column("authors_count", sa.Integer),
         sa.Column("primary_category", sa.String(32)),
         sa.Column("version", sa.Integer),
+        sa.Column("versions", sa.Text, nullable=False),
         sa.Column("published", UTCDateTime),
         sa.Column("updated", UTCDateTime),
         sa.Column("announced", sa.Date),
@@ -48,14 +50,6 @@ def upgrade() -> None:
     for column in ("primary_category", "published", "announced", "listing_date"):
         op.create_index(f"ix_papers_{column}", "papers", [column])
     op.create_table(
-        "paper_authors",
-        sa.Column("paper_id", sa.Integer, sa.ForeignKey("papers.id", ondelete="CASCADE"),
-                  primary_key=True),
-        sa.Column("position", sa.Integer, primary_key=True),
-        sa.Column("name", sa.Text, nullable=False),
-        sa.Column("affiliation", sa.Text),
-    )
-    op.create_table(
         "paper_categories",
         sa.Column("paper_id", sa.Integer, sa.ForeignKey("papers.id", ondelete="CASCADE"),
                   primary_key=True),
@@ -63,13 +57,6 @@ def upgrade() -> None:
         sa.Column("category", sa.String(32), nullable=False),
     )
     op.create_index("ix_paper_categories_category", "paper_categories", ["category"])
-    op.create_table(
-        "paper_versions",
-        sa.Column("paper_id", sa.Integer, sa.ForeignKey("papers.id", ondelete="CASCADE"),
-                  primary_key=True),
-        sa.Column("number", sa.Integer, primary_key=True),
-        sa.Column("created", UTCDateTime, nullable=False),
-    )
     op.create_table(
         "ingest_runs",
         sa.Column("id", sa.Integer, primary_key=True),

@@ -1,0 +1,5 @@
+"""`python -m paperboy` runs the command line."""
+
+from paperboy.cli import main
+
+main()
