@@ -27,6 +27,27 @@ from urllib.parse import parse_qs, urlsplit
 
 Query = dict[str, str]
 
+# Bodies a broken or hostile server might send instead of a feed; parsers must refuse each
+# with a clear InvalidRecord.
+HOSTILE_BODIES: dict[str, bytes] = {
+    "billion laughs": b"""<?xml version="1.0"?>
+<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>&lol3;</title></feed>""",
+    "external entity": b"""<?xml version="1.0"?>
+<!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><OAI-PMH>&x;</OAI-PMH>""",
+    "empty": b"",
+    "blank": b"  \n\t ",
+    "html error page": b"<!DOCTYPE html><html><head><title>503 Service Unavailable</title>"
+                       b"</head><body><h1>Service Unavailable</h1><p>Try later<br></body></html>",
+    "xhtml page": b'<html xmlns="http://www.w3.org/1999/xhtml"><body><p>Oops</p></body></html>',
+    "plain text": b"Rate exceeded.",
+    "binary": bytes(range(256)) * 4,
+    "gzip bytes": b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03\xcb\x48\xcd\xc9\xc9\x07\x00",
+    "truncated": b'<?xml version="1.0"?><OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/">'
+                 b"<ListRecords><record><header><identifier>oai:arXiv.org:2401.0",
+}
+
 
 @dataclass(frozen=True)
 class Reply:
