@@ -84,7 +84,7 @@ def parse(stream: BinaryIO) -> Iterator[Item]:
 
 def announcement_day(text: str | None, place: str) -> date | None:
     """The calendar day a feed date names, in the feed's own time zone (arXiv's is US Eastern)."""
-    if text is None:
+    if not text:
         return None
     try:
         value = datetime.fromisoformat(text) if text[0].isdigit() else parsedate_to_datetime(text)
