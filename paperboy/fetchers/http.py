@@ -63,19 +63,20 @@ class HttpClient:
         except httpx.InvalidURL as exc:
             raise FetchError(f"GET {url}: invalid URL ({exc})") from exc
         host = request.url.host
-        for retries in range(self._max_retries + 1):
+        retries = 0
+        while True:
             self._wait_turn(host)
             try:
                 return self._send(request)
             except _Transient as problem:
-                if retries == self._max_retries:
+                if retries >= self._max_retries:
                     raise FetchError(f"GET {request.url}: {problem.reason} "
-                                     f"(gave up after {retries} retries)") from None
+                                     f"(gave up after {retries} retries)") from problem
                 delay = problem.retry_after
                 self._hold(host, backoff(retries) if delay is None else delay)
+                retries += 1
             finally:
                 self._hold(host, self._interval)
-        raise AssertionError("unreachable")  # the loop returns or raises
 
     def close(self) -> None:
         self._client.close()
