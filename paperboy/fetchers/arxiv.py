@@ -80,6 +80,9 @@ def _harvest_pages(db: Database, http: HttpClient, base: str, first: Params, key
                 "restarting the harvest from the beginning")
             token, restarted = None, True
             continue
+        if token is not None and page.resumption_token == token:
+            raise FetchError(f"{base}: the repository answered resumption token {token!r} "
+                             "with the same token; stopping rather than looping")
         _commit_page(db, key, page, f"page {number}", report)
         say(_page_summary(page, report))
         token = page.resumption_token
@@ -132,18 +135,19 @@ def checkpoint_key(base_url: str, spec: str, from_date: date, until: date | None
 
 
 def requested_ids(ids: Sequence[str]) -> list[str]:
-    """Ids as the API takes them ('2401.00001', 'hep-th/9901001v2'), duplicates dropped."""
-    wanted: dict[str, None] = {}
+    """Ids as the API takes them ('2401.00001', 'hep-th/9901001v2'); of several forms of one
+    paper's id, the first given is kept."""
+    wanted: dict[str, str] = {}  # id without version -> id as requested
     for text in ids:
         parts = split_arxiv_id(text)
         if parts is None:
             raise InvalidRecord(f"id {text.strip()[:60]!r}", "not an arXiv id "
                                 "(like 2401.00001, 2401.00001v2, hep-th/9901001)")
         arxiv_id = re.sub(r"^([a-z-]+)\.[A-Z]{2}/", r"\1/", parts[0])  # the API drops 'math.GT/'
-        wanted[f"{arxiv_id}v{parts[1]}" if parts[1] else arxiv_id] = None
+        wanted.setdefault(arxiv_id, f"{arxiv_id}v{parts[1]}" if parts[1] else arxiv_id)
     if not wanted:
         raise InvalidRecord("ids", "no arXiv ids given")
-    return list(wanted)
+    return list(wanted.values())
 
 
 def _fetch_chunk(db: Database, http: HttpClient, url: str, chunk: list[str],
