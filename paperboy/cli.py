@@ -169,13 +169,13 @@ def fetch_arxiv(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Harvest arXiv over OAI-PMH (--set, --from), or fetch papers by id (--ids)."""
-    from paperboy.fetchers import arxiv
+    from paperboy.fetchers.arxiv import fetch_ids, harvest
 
     state: State = ctx.obj
     if ids:
-        report = arxiv.fetch_ids(state.db(), state.settings, [i for i in ids.split(",") if i])
+        report = fetch_ids(state.db(), state.settings, [i for i in ids.split(",") if i])
     elif set_spec and from_date:
-        report = arxiv.harvest(state.db(), state.settings, set_spec,
+        report = harvest(state.db(), state.settings, set_spec,
                                _parse_day(from_date, "--from"),
                                _parse_day(until, "--until") if until else None,
                                progress=lambda message: stderr.print(message, markup=False))
@@ -191,10 +191,10 @@ def fetch_rss(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Fetch arXiv's announcement feed for some categories."""
-    from paperboy.fetchers import rss
+    from paperboy.fetchers.rss import fetch_rss as fetch
 
     state: State = ctx.obj
-    report = rss.fetch_rss(state.db(), state.settings, [c for c in categories.split("+") if c])
+    report = fetch(state.db(), state.settings, [c for c in categories.split("+") if c])
     _report_fetch(report, as_json)
 
 
@@ -205,10 +205,11 @@ def fetch_daily(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Fetch a day's daily-papers listing."""
-    from paperboy.fetchers import daily
+    from paperboy.fetchers.daily import fetch_daily as fetch
 
     state: State = ctx.obj
-    report = daily.fetch_daily(state.db(), state.settings, _parse_day(day, "--date"))
+    when = _parse_day(day, "--date")
+    report = fetch(state.db(), state.settings, when)
     _report_fetch(report, as_json)
 
 

@@ -155,3 +155,23 @@ def test_a_copy_of_the_database_is_consistent_after_import(db, tmp_path):
     shutil.copy(db.engine.url.database, tmp_path / "copy.db")
     with sqlite3.connect(tmp_path / "copy.db") as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+@pytest.mark.parametrize(("fixture", "fmt"), [
+    ("oai/list_records_1.xml", "oai"),
+    ("oai/get_record_arxiv.xml", "oai"),
+    ("arxiv_atom/query.xml", "arxiv-atom"),
+    ("rss/cs.CL.rss.xml", "rss"),
+    ("rss/cs.CL.atom.xml", "rss"),
+    ("daily_papers/2024-11-18.json", "daily-papers"),
+    ("snapshot/sample.jsonl", "snapshot"),
+    ("jsonl/sample.jsonl", "jsonl"),
+])
+def test_every_format_is_sniffed_imported_and_idempotent(db, fixtures, fixture, fmt):
+    path = str(fixtures / fixture)
+    first = import_files(db, [path], skip_invalid=True)
+    assert first.inputs[0].format == fmt
+    assert first.totals.new > 0
+    again = import_files(db, [path], skip_invalid=True)
+    assert again.totals.new == again.totals.updated == 0
+    assert again.totals.unchanged == first.totals.new

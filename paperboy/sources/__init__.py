@@ -6,12 +6,16 @@
 from __future__ import annotations
 
 from paperboy.errors import InvalidRecord
-from paperboy.sources import jsonl, snapshot
+from paperboy.sources import arxiv_atom, daily_papers, jsonl, oai, rss, snapshot
 from paperboy.sources.base import Format, Item
 
 FORMATS: dict[str, Format] = {
     f.name: f
     for f in (
+        oai.FORMAT,
+        arxiv_atom.FORMAT,
+        rss.FORMAT,
+        daily_papers.FORMAT,
         snapshot.FORMAT,
         jsonl.FORMAT,
     )

@@ -70,13 +70,11 @@ def _authors(fields: Fields, place: str) -> tuple[Author, ...]:
         return tuple(Author(name) for name in re.split(r",\s*|\s+and\s+", text) if name.strip())
     authors = []
     for entry in parsed:
-        try:
-            last, first, suffix, *affiliations = *entry, "", ""
-            name = clean(f"{first} {last} {suffix}")
-            affiliation = clean(", ".join(filter(None, affiliations))) if any(affiliations) else None
-        except (TypeError, ValueError):
-            raise InvalidRecord(place, "authors_parsed entries must be lists of strings") \
-                from None
+        if not isinstance(entry, list) or not all(isinstance(part, str) for part in entry):
+            raise InvalidRecord(place, "authors_parsed entries must be lists of strings")
+        padded: list[str] = [*entry, "", "", ""]
+        name = clean(f"{padded[1]} {padded[0]} {padded[2]}")
+        affiliation = clean(", ".join(filter(None, entry[3:]))) if len(entry) > 3 else None
         if name:
             authors.append(Author(name, affiliation))
     return tuple(authors)
