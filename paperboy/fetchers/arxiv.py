@@ -11,20 +11,23 @@ from __future__ import annotations
 import hashlib
 import itertools
 import re
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, nullcontext
+from collections.abc import Sequence
 from datetime import date
 
 from paperboy.config import Settings
-from paperboy.errors import FetchError, InvalidRecord, PaperboyError
+from paperboy.errors import FetchError, InvalidRecord
 from paperboy.fetchers.http import HttpClient, Params
+from paperboy.fetchers.runs import (
+    Progress,
+    http_client,
+    logged_run,
+    quiet,
+    write_in_one_transaction,
+)
 from paperboy.ingest import InputReport, write_items
 from paperboy.models import split_arxiv_id
 from paperboy.sources import arxiv_atom, oai
-from paperboy.sources.base import Item
 from paperboy.store import Database, runs
-
-Progress = Callable[[str], None]
 
 METADATA_PREFIX = "arXivRaw"
 ID_CHUNK = 100  # ids per API request
@@ -42,7 +45,7 @@ def harvest(db: Database, settings: Settings, set_spec: str, from_date: date,
     harvest was interrupted) restarts the harvest from its first page, once: upserts are
     idempotent, so that costs requests but never duplicates.
     """
-    say = progress or _quiet
+    say = progress or quiet
     spec = oai_set(set_spec)
     first: dict[str, str | int] = {"verb": "ListRecords", "metadataPrefix": METADATA_PREFIX,
                                    "from": from_date.isoformat()}
@@ -54,7 +57,8 @@ def harvest(db: Database, settings: Settings, set_spec: str, from_date: date,
     key = checkpoint_key(base, spec, from_date, until)
     report = InputReport(f"{base} set={spec or '(all)'} from={from_date} until={until or '-'}",
                          oai.FORMAT.name)
-    with _client(settings, client) as http, _logged_run(db, report):
+    with (http_client(settings, client) as http,
+          logged_run(db, report, commits_as_it_goes=True)):
         _harvest_pages(db, http, base, first, key, report, say)
     return report
 
@@ -98,11 +102,12 @@ def fetch_ids(db: Database, settings: Settings, ids: Sequence[str],
     Ids may carry a version, an 'arXiv:' prefix or be abs/pdf URLs. A malformed id raises
     InvalidRecord before any request is made.
     """
-    say = progress or _quiet
+    say = progress or quiet
     wanted = requested_ids(ids)
     report = InputReport(settings.arxiv_api_url, arxiv_atom.FORMAT.name)
     answered: set[str] = set()
-    with _client(settings, client) as http, _logged_run(db, report):
+    with (http_client(settings, client) as http,
+          logged_run(db, report, commits_as_it_goes=True)):
         for start in range(0, len(wanted), ID_CHUNK):
             chunk = wanted[start:start + ID_CHUNK]
             answered |= _fetch_chunk(db, http, settings.arxiv_api_url, chunk, report)
@@ -158,7 +163,7 @@ def _fetch_chunk(db: Database, http: HttpClient, url: str, chunk: list[str],
     while True:
         params: Params = {"id_list": ",".join(chunk), "start": start, "max_results": len(chunk)}
         page = arxiv_atom.parse_page(http.get(url, params))
-        _write(db, page.items, report)
+        write_in_one_transaction(db, page.items, report)
         answered |= page.entry_ids
         start += len(page.items)
         total = min(page.total_results or 0, len(chunk))
@@ -182,11 +187,6 @@ def _commit_page(db: Database, key: str, page: oai.OaiPage, place: str,
         })
 
 
-def _write(db: Database, items: list[Item], report: InputReport) -> None:
-    with db.engine.begin() as conn:
-        write_items(conn, items, report, skip_invalid=True)
-
-
 def _page_summary(page: oai.OaiPage, report: InputReport) -> str:
     counts = report.counts
     where = f" (cursor {page.cursor} of {page.complete_list_size})" if page.cursor is not None \
@@ -196,31 +196,5 @@ def _page_summary(page: oai.OaiPage, report: InputReport) -> str:
             f"{counts.updated} updated, {counts.unchanged} unchanged, {counts.rejected} rejected")
 
 
-@contextmanager
-def _logged_run(db: Database, report: InputReport) -> Iterator[None]:
-    """Log the run in ingest_runs; on failure log the error and raise it as a FetchError."""
-    with db.engine.begin() as conn:
-        run_id = runs.start_run(conn, report.source, report.format)
-    try:
-        yield
-    except BaseException as exc:
-        with db.engine.begin() as conn:
-            runs.finish_run(conn, run_id, report.counts, error=str(exc) or type(exc).__name__)
-        if isinstance(exc, PaperboyError) and not isinstance(exc, FetchError):
-            raise FetchError(f"{report.source}: {exc}") from exc
-        raise
-    with db.engine.begin() as conn:
-        runs.finish_run(conn, run_id, report.counts)
-
-
-def _client(settings: Settings, client: HttpClient | None) -> nullcontext[HttpClient] | HttpClient:
-    """The caller's client (left open) or a new one (closed after use)."""
-    return nullcontext(client) if client is not None else HttpClient(settings)
-
-
 def _without_version(arxiv_id: str) -> str:
     return re.sub(r"v\d+$", "", arxiv_id)
-
-
-def _quiet(message: str) -> None:
-    pass

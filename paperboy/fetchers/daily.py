@@ -10,7 +10,13 @@ from datetime import date
 
 from paperboy.config import Settings
 from paperboy.fetchers.http import HttpClient, Params
-from paperboy.fetchers.rss import Progress, http_client, logged_run, write_all
+from paperboy.fetchers.runs import (
+    Progress,
+    http_client,
+    logged_run,
+    quiet,
+    write_in_one_transaction,
+)
 from paperboy.ingest import InputReport
 from paperboy.models import PaperRecord
 from paperboy.sources import daily_papers
@@ -24,25 +30,24 @@ MAX_PAGES = 50  # a server that ignores `p` would otherwise page forever
 def fetch_daily(db: Database, settings: Settings, day: date, progress: Progress | None = None,
                 *, client: HttpClient | None = None) -> InputReport:
     """The listing of `day`, every page of it, written to `db`."""
+    say = progress or quiet
     url = settings.daily_papers_url
     report = InputReport(f"{url}?date={day.isoformat()}", daily_papers.FORMAT.name)
     with http_client(settings, client) as http, logged_run(db, report):
-        items = _listing(http, url, day, progress)
-        if progress:
-            progress(f"{len(items)} paper(s) listed on {day.isoformat()}")
-        write_all(db, items, report)
+        items = _listing(http, url, day, say)
+        say(f"{len(items)} paper(s) listed on {day.isoformat()}")
+        write_in_one_transaction(db, items, report)
     return report
 
 
-def _listing(http: HttpClient, url: str, day: date, progress: Progress | None) -> list[Item]:
+def _listing(http: HttpClient, url: str, day: date, say: Progress) -> list[Item]:
     """Every page of the day's listing."""
     items: list[Item] = []
     for page in range(MAX_PAGES):
         params: Params = {"date": day.isoformat(), "limit": PAGE_SIZE}
         if page:
             params = {**params, "p": page}
-        if progress:
-            progress(f"GET {url} date={day.isoformat()} page {page + 1}")
+        say(f"GET {url} date={day.isoformat()} page {page + 1}")
         found = daily_papers.parse_listing(http.get(url, params), day)
         new = _new_items(items, found)
         items += new

@@ -24,12 +24,14 @@ from paperboy.sources.base import (
     Item,
     checked,
     clean,
+    first_doi,
+    is_withdrawn,
     parse_datetime,
     parse_xml,
     read_limited,
+    require_root,
     text_of,
 )
-from paperboy.sources.snapshot import WITHDRAWN
 
 ATOM = "http://www.w3.org/2005/Atom"
 NS = {"atom": ATOM, "arxiv": "http://arxiv.org/schemas/atom",
@@ -61,9 +63,7 @@ def parse(stream: BinaryIO) -> Iterator[Item]:
 def parse_page(data: bytes) -> AtomPage:
     """Entries and paging counts of one API response; InvalidRecord for an error or non-feed."""
     root = parse_xml(data, PLACE)
-    if root.tag != f"{{{ATOM}}}feed":
-        found = etree.QName(root).localname
-        raise InvalidRecord(PLACE, f"expected an Atom <feed>, found <{found}>")
+    require_root(root, f"{{{ATOM}}}feed", "an Atom <feed>", PLACE)
     entries = root.findall("atom:entry", NS)
     _raise_api_error(entries)
     items: list[Item] = []
@@ -130,7 +130,7 @@ def _record(entry: etree._Element, arxiv_id: str, version: int | None, place: st
         comments=comments,
         journal_ref=text_of(entry.find("arxiv:journal_ref", NS)),
         doi=_doi(entry),
-        withdrawn=bool(comments and WITHDRAWN.search(comments)),
+        withdrawn=is_withdrawn(comments),
         abs_url=_latest_version_url(_link(entry, "alternate")),
         pdf_url=_latest_version_url(_link(entry, "related", "pdf")),
         source="arxiv-atom",
@@ -175,7 +175,7 @@ def _doi(entry: etree._Element) -> str | None:
     if text is None:
         link = _link(entry, "related", "doi")
         text = _DOI_URL.sub("", link) if link else None
-    return text.split()[0] if text else None  # a few papers list several DOIs; keep the first
+    return first_doi(text)
 
 
 def _link(entry: etree._Element, rel: str, title: str | None = None) -> str | None:

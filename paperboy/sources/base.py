@@ -1,4 +1,4 @@
-"""What every parser shares: the item type, limits, text cleaning, dates and safe XML.
+"""What every parser shares: the item type, limits, text cleaning, dates, safe XML, JSON lines.
 
 Parsers are pure: bytes in, `PaperRecord`s (or `InvalidRecord`s for records they could not
 read) out. A problem with the whole input (not XML at all, an OAI error) is raised instead.
@@ -17,7 +17,7 @@ import orjson
 from lxml import etree
 
 from paperboy.errors import InvalidRecord
-from paperboy.models import PaperRecord, with_defaults
+from paperboy.models import PaperRecord, Version, split_arxiv_id, with_defaults
 
 Item = PaperRecord | InvalidRecord
 
@@ -29,6 +29,10 @@ MAX_LINE = 8 * 1024 * 1024  # bytes in one JSON line
 MAX_DOCUMENT = 256 * 1024 * 1024  # bytes in one XML or JSON document
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_WITHDRAWN = re.compile(r"\bwithdra(?:wn|w)\b", re.IGNORECASE)
+_VERSION = re.compile(r"v\d+")
+# The root element's local name, after any XML declaration, comments and DOCTYPE.
+_ROOT = re.compile(rb"^(?:\s+|<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>]*>)*<(?:[\w.-]+:)?([\w.-]+)", re.S)
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,34 @@ def parse_date(text: str | None, place: str) -> date | None:
     return value.date() if value else None
 
 
+def arxiv_id_and_version(text: str, place: str) -> tuple[str, int | None]:
+    """'2401.00001v2' -> ('2401.00001', 2), or InvalidRecord saying the text is not an arXiv id."""
+    parts = split_arxiv_id(text)
+    if parts is None:
+        raise InvalidRecord(place, f"{text[:40]!r} is not an arXiv id")
+    return parts
+
+
+def first_doi(text: str | None) -> str | None:
+    """The first DOI of a field that may list several (a few papers do)."""
+    return text.split()[0] if text else None
+
+
+def is_withdrawn(comments: str | None) -> bool:
+    """Whether a paper's comments say it is withdrawn ("This paper has been withdrawn")."""
+    return bool(comments and _WITHDRAWN.search(comments))
+
+
+def read_version(label: str, created: str | None, place: str) -> Version:
+    """A version from its label ('v2') and date, or InvalidRecord saying which is wrong."""
+    if not _VERSION.fullmatch(label):
+        raise InvalidRecord(place, f"version {label[:20]!r} is not like 'v2'")
+    when = parse_datetime(created, place)
+    if when is None:
+        raise InvalidRecord(place, f"version {label} has no date")
+    return Version(int(label[1:]), when)
+
+
 def checked(record: PaperRecord, place: str) -> Item:
     """The record with derived fields filled, or an InvalidRecord saying what is wrong with it."""
     problem = _problem(record)
@@ -106,14 +138,27 @@ def _problem(record: PaperRecord) -> str | None:
     return None
 
 
+def root_name(head: bytes) -> bytes | None:
+    """The local name of an XML document's root element, from its first bytes."""
+    match = _ROOT.match(head.removeprefix(b"\xef\xbb\xbf")[:8192])
+    return match.group(1) if match else None
+
+
+def is_html(head: bytes) -> bool:
+    """Whether a document is an HTML page: it starts with <!DOCTYPE html or its root is <html>."""
+    start = head[:8192].removeprefix(b"\xef\xbb\xbf").lstrip()
+    return (start[:14].lower() == b"<!doctype html"
+            or (root_name(start) or b"").lower() == b"html")
 
 
 def parse_xml(data: bytes, place: str = "document") -> etree._Element:
-    """Parse untrusted XML: no DTDs, entities, network or huge trees."""
+    """Parse untrusted XML: no DTDs, entities, network or huge trees; no HTML error pages."""
     if not data.strip():
         raise InvalidRecord(place, "empty document")
     if len(data) > MAX_DOCUMENT:
         raise InvalidRecord(place, f"document is {len(data):,} bytes (limit {MAX_DOCUMENT:,})")
+    if is_html(data):
+        raise InvalidRecord(place, "got an HTML page, not XML (an error page?)")
     if b"<!ENTITY" in data:
         raise InvalidRecord(place, "document declares XML entities; refused")
     try:
@@ -121,10 +166,16 @@ def parse_xml(data: bytes, place: str = "document") -> etree._Element:
                                  huge_tree=False)
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
-        line = f"line {exc.lineno}" if exc.lineno else place
-        raise InvalidRecord(line, f"not well-formed XML: {exc.msg}") from exc
+        where = f"{place}, line {exc.lineno}" if exc.lineno else place
+        raise InvalidRecord(where, f"not well-formed XML: {exc.msg}") from exc
     assert isinstance(root, etree._Element)
     return root
+
+
+def require_root(root: etree._Element, tag: str, expected: str, place: str) -> None:
+    """InvalidRecord unless the root element is `tag` ('{namespace}name'), naming what it is."""
+    if root.tag != tag:
+        raise InvalidRecord(place, f"expected {expected}, found <{etree.QName(root).localname}>")
 
 
 def read_limited(stream: BinaryIO, place: str = "document") -> bytes:
@@ -168,6 +219,22 @@ def json_lines(stream: Iterable[bytes]) -> Iterator[tuple[str, Any] | InvalidRec
             yield place, load_json(line, place)
         except InvalidRecord as error:
             yield error
+
+
+def json_records(stream: Iterable[bytes],
+                 read: Callable[[Fields], PaperRecord]) -> Iterator[Item]:
+    """What `read` makes of each line of a JSON-lines stream, checked, or the line's error."""
+    for item in json_lines(stream):
+        if isinstance(item, InvalidRecord):
+            yield item
+            continue
+        place, value = item
+        try:
+            record = read(Fields(value, place))
+        except InvalidRecord as error:
+            yield error
+            continue
+        yield checked(record, f"{place} (id {record.uid})")
 
 
 class Fields:

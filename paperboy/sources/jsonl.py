@@ -18,9 +18,8 @@ from paperboy.sources.base import (
     Fields,
     Format,
     Item,
-    checked,
     clean,
-    json_lines,
+    json_records,
     parse_date,
     parse_datetime,
 )
@@ -32,17 +31,7 @@ def sniff(head: bytes) -> bool:
 
 
 def parse(stream: BinaryIO) -> Iterator[Item]:
-    for item in json_lines(stream):
-        if isinstance(item, InvalidRecord):
-            yield item
-            continue
-        place, value = item
-        try:
-            record = _record(Fields(value, place))
-        except InvalidRecord as error:
-            yield error
-            continue
-        yield checked(record, f"{place} (id {record.uid})")
+    yield from json_records(stream, _record)
 
 
 def title_id(title: str) -> str:

@@ -14,8 +14,6 @@ The OAI error noRecordsMatch is an empty page; every other OAI error raises `Oai
 from __future__ import annotations
 
 import dataclasses
-import re
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -23,37 +21,29 @@ from typing import BinaryIO
 from lxml import etree
 
 from paperboy.errors import InvalidRecord
-from paperboy.models import Author, PaperRecord, Version, split_arxiv_id
+from paperboy.models import Author, PaperRecord, split_arxiv_id
 from paperboy.sources.base import (
     Format,
     Item,
+    arxiv_id_and_version,
     checked,
     clean,
+    first_doi,
+    is_withdrawn,
     parse_datetime,
     parse_xml,
     read_limited,
+    read_version,
+    require_root,
     text_of,
 )
-from paperboy.sources.snapshot import WITHDRAWN
+from paperboy.sources.names import split_authors, tex_to_unicode
 
 OAI = "http://www.openarchives.org/OAI/2.0/"
 RAW = "http://arxiv.org/OAI/arXivRaw/"
 ARXIV = "http://arxiv.org/OAI/arXiv/"
 NS = {"oai": OAI, "raw": RAW, "arxiv": ARXIV}
 PLACE = "OAI-PMH response"
-
-_NAME_SEPARATOR = re.compile(r"\s*,\s*(?:and\s+)?|\s+and\s+")
-_PARENTHESES = re.compile(r"\s*\([^()]*\)")
-_AFFILIATION = re.compile(r"(?P<name>[^()]+?)\s*\((?P<affiliation>[^()]*)\)")
-_TEX_ACCENTS = {'"': "\u0308", "'": "\u0301", "`": "\u0300", "^": "\u0302", "~": "\u0303",
-                "=": "\u0304", ".": "\u0307", "u": "\u0306", "v": "\u030c", "H": "\u030b",
-                "c": "\u0327", "k": "\u0328", "r": "\u030a"}
-_TEX_LETTERS = {"L": "Ł", "l": "ł", "o": "ø", "O": "Ø", "ss": "ß", "ae": "æ", "AE": "Æ",
-                "oe": "œ", "OE": "Œ", "aa": "å", "AA": "Å", "i": "ı"}
-_TEX_ACCENT = re.compile(r"""\\(["'`^~=.]|[uvHckr](?![A-Za-z]))\s*"""  # an accent, then its letter
-                         r"(?:\{\s*(\\i|[A-Za-z])\s*\}|(\\i|[A-Za-z]))")
-_TEX_LETTER = re.compile(r"\\(ss|ae|AE|oe|OE|aa|AA|[LloOi])(?![A-Za-z])(?:\{\}|\s)?")
-_TEX_BRACED_CHARACTER = re.compile(r"\{([^{}\\])\}")
 
 
 class OaiError(InvalidRecord):
@@ -86,8 +76,7 @@ def parse(stream: BinaryIO) -> Iterator[Item]:
 def parse_page(data: bytes) -> OaiPage:
     """The records and resumption token of one response; OaiError for an OAI error."""
     root = parse_xml(data, PLACE)
-    if root.tag != f"{{{OAI}}}OAI-PMH":
-        raise InvalidRecord(PLACE, f"expected <OAI-PMH>, found <{etree.QName(root).localname}>")
+    require_root(root, f"{{{OAI}}}OAI-PMH", "<OAI-PMH>", PLACE)
     if _only_no_records_match(root):
         return OaiPage(items=[])
     container = root.find("oai:ListRecords", NS)
@@ -160,40 +149,30 @@ def _common(body: etree._Element, ns: str, place: str) -> PaperRecord:
     def field(name: str) -> str | None:
         return text_of(body.find(f"{{{ns}}}{name}"))
 
-    raw_id = field("id") or ""
-    parts = split_arxiv_id(raw_id)
-    if parts is None:
-        raise InvalidRecord(place, f"{raw_id[:40]!r} is not an arXiv id")
+    arxiv_id, _ = arxiv_id_and_version(field("id") or "", place)
     comments = field("comments")
-    doi = field("doi")
     return PaperRecord(
-        uid=parts[0],
-        arxiv_id=parts[0],
+        uid=arxiv_id,
+        arxiv_id=arxiv_id,
         title=field("title") or "",
         abstract=field("abstract") or "",
         categories=tuple((field("categories") or "").split()),
         comments=comments,
         journal_ref=field("journal-ref"),
-        doi=doi.split()[0] if doi else None,  # a few papers list several DOIs; keep the first
+        doi=first_doi(field("doi")),
         license=field("license"),
-        withdrawn=bool(comments and WITHDRAWN.search(comments)),
+        withdrawn=is_withdrawn(comments),
         source="oai",
     )
 
 
 def _raw_record(body: etree._Element, place: str) -> PaperRecord:
     record = _common(body, RAW, place)
-    versions = []
-    for element in body.iterfind("raw:version", NS):
-        label = element.get("version") or ""
-        if not re.fullmatch(r"v\d+", label):
-            raise InvalidRecord(place, f"version {label[:20]!r} is not like 'v2'")
-        created = parse_datetime(text_of(element.find("raw:date", NS)), place)
-        if created is None:
-            raise InvalidRecord(place, f"version {label} has no date")
-        versions.append(Version(int(label[1:]), created))
+    versions = tuple(read_version(element.get("version") or "",
+                                  text_of(element.find("raw:date", NS)), place)
+                     for element in body.iterfind("raw:version", NS))
     authors = split_authors(text_of(body.find("raw:authors", NS)) or "")
-    return dataclasses.replace(record, authors=authors, versions=tuple(versions))
+    return dataclasses.replace(record, authors=authors, versions=versions)
 
 
 def _arxiv_record(body: etree._Element, place: str) -> PaperRecord:
@@ -209,54 +188,6 @@ def _arxiv_record(body: etree._Element, place: str) -> PaperRecord:
             authors.append(Author(name, "; ".join(a for a in affiliations if a) or None))
     return dataclasses.replace(record, authors=tuple(authors), published=created,
                                updated=updated or created)
-
-
-def split_authors(text: str) -> tuple[Author, ...]:
-    """arXivRaw's author string as authors; a trailing '(Affiliation)' becomes the affiliation.
-
-    Commas and 'and' inside parentheses do not separate names. Numbered footnote affiliations
-    ('A (1), B (2) ((1) MIT, (2) CMU)') are dropped rather than guessed at.
-    """
-    depth, depths = 0, []
-    for char in text:
-        depths.append(depth)
-        depth += (char == "(") - (char == ")")
-    pieces, start = [], 0
-    for match in _NAME_SEPARATOR.finditer(text):
-        if depths[match.start()] == 0:
-            pieces.append(text[start:match.start()])
-            start = match.end()
-    pieces.append(text[start:])
-    return tuple(author for piece in pieces if (author := _author(piece)) is not None)
-
-
-def _author(piece: str) -> Author | None:
-    match = _AFFILIATION.fullmatch(piece.strip())
-    affiliation = clean(match.group("affiliation")) if match else None
-    if affiliation and re.fullmatch(r"[\d,\s]+", affiliation):
-        affiliation = None  # a footnote number, not an affiliation
-    name = clean(tex_to_unicode(_remove_parentheses(match.group("name") if match else piece)))
-    return Author(name, tex_to_unicode(affiliation) if affiliation else None) if name else None
-
-
-def _remove_parentheses(text: str) -> str:
-    while (shorter := _PARENTHESES.sub("", text)) != text:
-        text = shorter
-    return text
-
-
-def tex_to_unicode(text: str) -> str:
-    """A name as arXiv stores it (M\\"uller, {\\L}ukasz, \\v{S}imon) in Unicode."""
-    if "\\" not in text:
-        return text
-    text = _TEX_ACCENT.sub(_accented, text)
-    text = _TEX_LETTER.sub(lambda m: _TEX_LETTERS[m[1]], text)
-    return _TEX_BRACED_CHARACTER.sub(r"\1", unicodedata.normalize("NFC", text))
-
-
-def _accented(match: re.Match[str]) -> str:
-    letter = match[2] or match[3]
-    return ("i" if letter == "\\i" else letter) + _TEX_ACCENTS[match[1]]
 
 
 FORMAT = Format(

@@ -20,7 +20,17 @@ from lxml import etree
 
 from paperboy.errors import InvalidRecord
 from paperboy.models import Author, PaperRecord, split_arxiv_id
-from paperboy.sources.base import Format, Item, checked, clean, parse_xml, read_limited, text_of
+from paperboy.sources.base import (
+    Format,
+    Item,
+    checked,
+    clean,
+    parse_xml,
+    read_limited,
+    root_name,
+    text_of,
+)
+from paperboy.sources.names import split_authors
 
 ATOM = "http://www.w3.org/2005/Atom"
 NS = {"atom": ATOM, "arxiv": "http://arxiv.org/schemas/atom",
@@ -30,8 +40,6 @@ REPLACEMENTS = frozenset({"replace", "replace-cross"})
 _PREFIX = re.compile(
     r"^arXiv:(?P<id>\S+)\s+Announce Type:\s*(?P<type>\S+)\s*(?:Abstract:\s*)?", re.IGNORECASE
 )
-_ROOT = re.compile(rb"^(?:\s+|<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>]*>)*<(?:[\w.-]+:)?([\w.-]+)", re.S)
-_NAME_SEPARATOR = re.compile(r",\s*|\s+and\s+")
 
 
 @dataclass(frozen=True)
@@ -42,18 +50,12 @@ class _Entry:
     title: str | None
     text: str | None  # with its "arXiv:... Announce Type: ... Abstract:" prefix
     categories: tuple[str, ...]
-    authors: tuple[str, ...]
+    authors: tuple[Author, ...]
     published: str | None  # the announcement day, as the feed writes it
     announce_type: str | None
     rights: str | None
     doi: str | None
     journal_ref: str | None
-
-
-def root_name(head: bytes) -> bytes | None:
-    """The local name of an XML document's root element, from its first bytes."""
-    match = _ROOT.match(head.removeprefix(b"\xef\xbb\xbf")[:8192])
-    return match.group(1) if match else None
 
 
 def sniff(head: bytes) -> bool:
@@ -99,7 +101,7 @@ def _rss_entry(item: etree._Element) -> _Entry:
         title=text_of(item.find("title")),
         text=text_of(item.find("description")),
         categories=tuple(text_of(c) or "" for c in item.iterfind("category")),
-        authors=_names(item),
+        authors=_creators(item),
         published=text_of(item.find("pubDate")),
         **_arxiv_fields(item),
     )
@@ -111,7 +113,7 @@ def _atom_entry(entry: etree._Element) -> _Entry:
         title=text_of(entry.find("atom:title", NS)),
         text=text_of(entry.find("atom:summary", NS)),
         categories=tuple(clean(c.get("term")) or "" for c in entry.iterfind("atom:category", NS)),
-        authors=_atom_names(entry) or _names(entry),
+        authors=_atom_authors(entry) or _creators(entry),
         published=text_of(entry.find("atom:published", NS)),
         **_arxiv_fields(entry),
     )
@@ -133,17 +135,15 @@ def _arxiv_fields(element: etree._Element) -> _ArxivFields:
     }
 
 
-def _atom_names(entry: etree._Element) -> tuple[str, ...]:
+def _atom_authors(entry: etree._Element) -> tuple[Author, ...]:
     names = (text_of(author.find("atom:name", NS)) for author in entry.iterfind("atom:author", NS))
-    return tuple(name for name in names if name)
+    return tuple(Author(name) for name in names if name)
 
 
-def _names(element: etree._Element) -> tuple[str, ...]:
-    """Authors from dc:creator: 'Ada Lovelace, Alan Turing'."""
-    names = []
-    for creator in element.iterfind("dc:creator", NS):
-        names += [n for part in _NAME_SEPARATOR.split(text_of(creator) or "") if (n := clean(part))]
-    return tuple(names)
+def _creators(element: etree._Element) -> tuple[Author, ...]:
+    """Authors from dc:creator: 'Ada Lovelace, Alan Turing, and Grace Hopper'."""
+    return tuple(author for creator in element.iterfind("dc:creator", NS)
+                 for author in split_authors(text_of(creator) or ""))
 
 
 def _item(entry: _Entry, place: str, feed_day: date | None) -> Item:
@@ -169,7 +169,7 @@ def _record(entry: _Entry, place: str, feed_day: date | None) -> PaperRecord:
         version=version,
         title=entry.title or "",
         abstract=(entry.text or "")[prefix.end() if prefix else 0:],
-        authors=tuple(Author(name) for name in entry.authors),
+        authors=entry.authors,
         categories=tuple(dict.fromkeys(c for c in entry.categories if c)),
         # A replacement's day is when the new version was announced, not the paper.
         announced=None if announce_type in REPLACEMENTS else day,

@@ -6,15 +6,22 @@ license, abstract, versions [{version, created}], update_date, authors_parsed.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
 from paperboy.errors import InvalidRecord
-from paperboy.models import Author, PaperRecord, Version, split_arxiv_id
-from paperboy.sources.base import Fields, Format, Item, checked, clean, json_lines, parse_datetime
-
-WITHDRAWN = re.compile(r"\bwithdra(?:wn|w)\b", re.IGNORECASE)
+from paperboy.models import Author, PaperRecord, Version
+from paperboy.sources.base import (
+    Fields,
+    Format,
+    Item,
+    arxiv_id_and_version,
+    clean,
+    is_withdrawn,
+    json_records,
+    read_version,
+)
+from paperboy.sources.names import split_authors
 
 
 def sniff(head: bytes) -> bool:
@@ -23,27 +30,14 @@ def sniff(head: bytes) -> bool:
 
 
 def parse(stream: BinaryIO) -> Iterator[Item]:
-    for item in json_lines(stream):
-        if isinstance(item, InvalidRecord):
-            yield item
-            continue
-        place, value = item
-        try:
-            record = _record(Fields(value, place))
-        except InvalidRecord as error:
-            yield error
-            continue
-        yield checked(record, f"{place} (id {record.uid})")
+    yield from json_records(stream, _record)
 
 
 def _record(fields: Fields) -> PaperRecord:
     raw_id = fields.ident("id")
     if raw_id is None:
         raise InvalidRecord(fields.place, "no id")
-    parts = split_arxiv_id(raw_id)
-    if parts is None:
-        raise InvalidRecord(fields.place, f"{raw_id[:40]!r} is not an arXiv id")
-    arxiv_id = parts[0]
+    arxiv_id, _ = arxiv_id_and_version(raw_id, fields.place)
     place = f"{fields.place} (id {arxiv_id})"
     comments = fields.text("comments")
     return PaperRecord(
@@ -58,7 +52,7 @@ def _record(fields: Fields) -> PaperRecord:
         journal_ref=fields.text("journal-ref"),
         doi=fields.text("doi"),
         license=fields.text("license"),
-        withdrawn=bool(comments and WITHDRAWN.search(comments)),
+        withdrawn=is_withdrawn(comments),
         source="snapshot",
     )
 
@@ -66,8 +60,7 @@ def _record(fields: Fields) -> PaperRecord:
 def _authors(fields: Fields, place: str) -> tuple[Author, ...]:
     parsed = fields.items("authors_parsed")
     if not parsed:
-        text = fields.text("authors") or ""
-        return tuple(Author(name) for name in re.split(r",\s*|\s+and\s+", text) if name.strip())
+        return split_authors(fields.text("authors") or "")
     authors = []
     for entry in parsed:
         if not isinstance(entry, list) or not all(isinstance(part, str) for part in entry):
@@ -84,13 +77,7 @@ def _versions(entries: list[Any], place: str) -> tuple[Version, ...]:
     versions = []
     for entry in entries:
         item = Fields(entry, f"{place}: versions")
-        label = item.text("version") or ""
-        if not re.fullmatch(r"v\d+", label):
-            raise InvalidRecord(place, f"version {label[:20]!r} is not like 'v2'")
-        created = parse_datetime(item.text("created"), place)
-        if created is None:
-            raise InvalidRecord(place, f"version {label} has no date")
-        versions.append(Version(int(label[1:]), created))
+        versions.append(read_version(item.text("version") or "", item.text("created"), place))
     return tuple(versions)
 
 

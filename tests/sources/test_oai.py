@@ -145,20 +145,6 @@ def test_other_oai_errors_raise_oai_error_with_their_code(code):
     assert isinstance(raised.value, InvalidRecord)
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("D.V. Shetty, S.J. Yennello, and G.A. Souliotis",
-     ["D.V. Shetty", "S.J. Yennello", "G.A. Souliotis"]),
-    ("A. One and B. Two", ["A. One", "B. Two"]),
-    ("A. B (1), C. D (2) ((1) MIT, (2) CMU)", ["A. B", "C. D"]),
-    ("Bj\\\"orn Engquist, Fran\\c{c}ois Alouges, Erd\\H{o}s P\\'al",
-     ["Björn Engquist", "François Alouges", "Erdős Pál"]),
-    ("\\L ukasz Kaiser and J\\'{\\i}\\v{r}\\'i Novak", ["Łukasz Kaiser", "Jíří Novak"]),
-    ("", []),
-])
-def test_split_authors(text, expected):
-    assert [a.name for a in oai.split_authors(text)] == expected
-
-
 def test_format_sniffs_oai_documents_and_parses_streams():
     assert oai.sniff((FIXTURES / "list_records_1.xml").read_bytes())
     assert oai.sniff((FIXTURES / "error_badVerb.xml").read_bytes())

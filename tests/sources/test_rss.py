@@ -230,3 +230,10 @@ def test_sniff_refuses_every_other_formats_fixture(fixtures):
     for path in others:
         with open_input(str(path)) as stream:
             assert not rss.sniff(stream.peek(65536)[:65536]), path
+
+
+def test_creators_are_split_with_a_serial_comma_and_affiliations():
+    text = item().replace("A. Author", "A. One, B. Two (MIT), and C. Three")
+    [record] = parse(feed(text))
+    assert isinstance(record, PaperRecord)
+    assert record.authors == (Author("A. One"), Author("B. Two", "MIT"), Author("C. Three"))

@@ -75,3 +75,9 @@ def test_hostile_lines_end_in_clear_errors():
     assert "nested too deeply" in items[0].reason
     assert "limit" in items[1].reason
     assert "line 3" in items[2].place
+
+
+def test_without_authors_parsed_the_authors_string_is_split_like_arxivs():
+    [record] = parse(line(authors="A. One (MIT), B. M\\\"uller, and C. Three"))
+    assert isinstance(record, PaperRecord)
+    assert record.authors == (Author("A. One", "MIT"), Author("B. Müller"), Author("C. Three"))
