@@ -17,6 +17,7 @@ from sqlalchemy import (
     Dialect,
     ForeignKey,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -94,7 +95,7 @@ papers = Table(
     Column("submitted_by", Text),
     Column("source", String(32), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
-    Column("modified_at", UTCDateTime, nullable=False),
+    Column("modified_at", UTCDateTime, nullable=False, index=True),
 )
 
 paper_categories = Table(
@@ -123,6 +124,18 @@ ingest_runs = Table(
 
 # Authors and versions live as JSON on the paper row (read and written whole, never queried
 # alone); categories get their own table because listings and search filter on them.
+
+# What search keeps per paper, derived from its text: its terms (packed, see search/text.py) and
+# its embedding. Deleted with the paper's text changes, in the same transaction.
+paper_index = Table(
+    "paper_index",
+    metadata,
+    Column("paper_id", Integer, ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
+    Column("terms", LargeBinary, nullable=False),
+    Column("model", String(64)),
+    Column("vector", LargeBinary),
+    Column("indexed_at", UTCDateTime, nullable=False),
+)
 
 # Where a resumable fetch (an OAI-PMH harvest) stopped: a JSON document per key.
 fetch_checkpoints = Table(

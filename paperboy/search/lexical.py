@@ -1,0 +1,67 @@
+"""BM25F in process: field-weighted term counts in a sparse matrix, scored with numpy.
+
+Built from the packed terms the store keeps per paper, so no process tokenizes the corpus;
+a long natural-language query costs a few milliseconds at 100,000 papers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from paperboy.search.text import unpack_terms
+
+Scores = npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True)
+class BM25Params:
+    k1: float = 1.2
+    b: float = 0.75
+    weights: tuple[float, float, float] = (2.0, 1.0, 0.5)  # title, abstract, authors
+
+
+class LexicalIndex:
+    """Rows are documents (in the order given), columns distinct term hashes."""
+
+    def __init__(self, blobs: Sequence[bytes], params: BM25Params = BM25Params()) -> None:
+        self.params = params
+        self.size = len(blobs)
+        unpacked = [unpack_terms(blob) for blob in blobs]
+        lengths = np.array([len(h) for h, _ in unpacked], dtype=np.int64)
+        hashes = np.concatenate([h for h, _ in unpacked]) if self.size else np.zeros(0, np.uint32)
+        counts = (np.concatenate([c for _, c in unpacked]) if self.size
+                  else np.zeros((0, 3), np.uint8)).astype(np.float32)
+        rows = np.repeat(np.arange(self.size, dtype=np.int32), lengths)
+        tf = counts @ np.asarray(params.weights, dtype=np.float32)
+        keep = tf > 0
+        rows, hashes, tf = rows[keep], hashes[keep], tf[keep]
+        doc_length = np.bincount(rows, weights=tf, minlength=self.size).astype(np.float32)
+        average = float(doc_length.mean()) if self.size else 1.0
+        norm = params.k1 * (1 - params.b + params.b * doc_length / max(average, 1e-9))
+        # Term frequencies saturated once here, so a query only adds precomputed numbers.
+        saturated = tf * (params.k1 + 1) / (tf + norm[rows])
+        self.terms, columns = np.unique(hashes, return_inverse=True)
+        order = np.argsort(columns, kind="stable")
+        self.rows = rows[order]
+        self.weights = saturated[order].astype(np.float32)
+        self.starts = np.searchsorted(columns[order], np.arange(len(self.terms) + 1))
+        df = np.diff(self.starts).astype(np.float64)
+        self.idf = np.log(1 + (self.size - df + 0.5) / (df + 0.5)).astype(np.float32)
+
+    def scores(self, query_terms: Sequence[int]) -> Scores:
+        """BM25F score of every document for a query (hashed terms; repeats count again)."""
+        total = np.zeros(self.size, dtype=np.float32)
+        if not query_terms or not self.size:
+            return total
+        wanted = np.asarray(query_terms, dtype=np.uint32)
+        at = np.searchsorted(self.terms, wanted)
+        at = at[(at < len(self.terms)) & (self.terms[np.minimum(at, len(self.terms) - 1)]
+                                          == wanted)]
+        for column in at:
+            start, end = self.starts[column], self.starts[column + 1]
+            total[self.rows[start:end]] += self.idf[column] * self.weights[start:end]
+        return total
