@@ -35,6 +35,11 @@ class Embedder:
         return np.asarray(vectors, dtype=np.float32)
 
 
+def document_text(title: str, abstract: str) -> str:
+    """What a paper's vector is computed from."""
+    return f"{title}. {abstract}" if title else abstract
+
+
 _cache: dict[str, Embedder | str] = {}
 
 

@@ -65,3 +65,8 @@ def unpack_terms(blob: bytes) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.ui
     hashes = np.frombuffer(blob, dtype=np.uint32, count=n)
     counts = np.frombuffer(blob, dtype=np.uint8, offset=4 * n).reshape(n, 3)
     return hashes, counts
+
+
+def contains_word(folded_text: str, folded_word: str) -> bool:
+    """Whether a folded text has the word (or phrase) with word boundaries on both sides."""
+    return re.search(rf"(?<!\w){re.escape(folded_word)}(?!\w)", folded_text) is not None

@@ -12,7 +12,7 @@ import orjson
 from sqlalchemy import Connection, delete, func, insert, select, update
 
 from paperboy.models import Author, PaperRecord, Version, merge
-from paperboy.store.schema import paper_categories, papers
+from paperboy.store.schema import paper_categories, paper_index, papers
 
 # Columns that mirror a PaperRecord field of the same name.
 _SCALARS = (
@@ -48,6 +48,7 @@ def upsert(conn: Connection, records: Sequence[PaperRecord]) -> Counts:
     counts = Counts()
     inserts: list[PaperRecord] = []
     updates: list[tuple[int, PaperRecord]] = []
+    rewritten: list[int] = []  # papers whose text changed: their search index rows go
     for record in records:
         if record.uid not in stored:
             inserts.append(record)
@@ -56,8 +57,11 @@ def upsert(conn: Connection, records: Sequence[PaperRecord]) -> Counts:
         merged = merge(old, record)
         if merged == old:
             counts.unchanged += 1
-        else:
-            updates.append((paper_id, merged))
+            continue
+        updates.append((paper_id, merged))
+        if (merged.title, merged.abstract, merged.authors) != (old.title, old.abstract,
+                                                               old.authors):
+            rewritten.append(paper_id)
     if inserts:
         rows = [_row(r) | {"created_at": now, "modified_at": now} for r in inserts]
         result = conn.execute(insert(papers).returning(papers.c.id, papers.c.uid), rows)
@@ -70,6 +74,7 @@ def upsert(conn: Connection, records: Sequence[PaperRecord]) -> Counts:
             conn.execute(update(papers).where(papers.c.id == paper_id).values(**row))
         changed = [paper_id for paper_id, _ in updates]
         conn.execute(delete(paper_categories).where(paper_categories.c.paper_id.in_(changed)))
+        conn.execute(delete(paper_index).where(paper_index.c.paper_id.in_(rewritten)))
         _insert_categories(conn, updates)
         counts.updated = len(updates)
     return counts
@@ -78,6 +83,14 @@ def upsert(conn: Connection, records: Sequence[PaperRecord]) -> Counts:
 def get(conn: Connection, uid: str) -> PaperRecord | None:
     found = _load(conn, [uid])
     return found[uid][1] if uid in found else None
+
+
+def get_by_ids(conn: Connection, paper_ids: Sequence[int]) -> dict[int, PaperRecord]:
+    """Papers by row id (ids not found are left out)."""
+    query = select(papers.c.id, papers.c.uid).where(papers.c.id.in_(paper_ids))
+    uids: dict[int, str] = {row.id: row.uid for row in conn.execute(query)}
+    found = _load(conn, list(uids.values()))
+    return {paper_id: found[uid][1] for paper_id, uid in uids.items() if uid in found}
 
 
 def count(conn: Connection) -> int:

@@ -1,0 +1,172 @@
+"""The search interface the CLI, web and mail call: `SearchEngine(db).search(...)`.
+
+The engine keeps an in-process snapshot of the index built from what the store holds
+(packed terms and vectors per paper; papers not yet indexed are tokenized on the fly) and
+checks the store's change marker on every query, so it never shows a paper the store lacks
+nor misses one it has. Vectors come from `paperboy index`; until a paper has one, it is
+found lexically only.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import Connection
+
+from paperboy.models import PaperRecord
+from paperboy.search import text
+from paperboy.search.dense import DenseIndex
+from paperboy.search.embed import MODEL_NAME, load_embedder
+from paperboy.search.lexical import LexicalIndex
+from paperboy.search.query import Query, parse_query
+from paperboy.search.rank import Mode, rank, top
+from paperboy.store import Database, papers
+from paperboy.store import search as store
+
+MAX_RESULTS = 1000  # ranked candidates kept for filtering and paging
+
+
+@dataclass(frozen=True)
+class Hit:
+    paper: PaperRecord
+    score: float
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    hits: list[Hit]
+    total: int  # results available for paging (at most MAX_RESULTS)
+    mode: Mode  # the mode actually used
+    query: Query
+    notes: tuple[str, ...] = ()
+    redirect: str | None = None  # the query named this paper
+
+
+@dataclass
+class _Snapshot:
+    marker: store.Marker
+    paper_ids: npt.NDArray[np.int64]
+    lexical: LexicalIndex
+    dense: DenseIndex | None
+
+
+class SearchEngine:
+    def __init__(self, db: Database, use_model: bool = True) -> None:
+        self.db = db
+        self.use_model = use_model
+        self._snapshot: _Snapshot | None = None
+        self._lock = threading.Lock()
+
+    def search(self, query: str | Query, *, mode: Mode = "hybrid", limit: int = 20,
+               offset: int = 0) -> SearchResults:
+        parsed = parse_query(query) if isinstance(query, str) else query
+        notes = list(parsed.notes)
+        if parsed.arxiv_id:
+            with self.db.engine.connect() as conn:
+                paper = papers.get(conn, parsed.arxiv_id)
+            if paper:
+                return SearchResults([Hit(paper, 1.0)], 1, mode, parsed, redirect=paper.uid)
+        snapshot = self._current()
+        vector, mode, why = self._query_vector(parsed.text, mode, snapshot)
+        if why:
+            notes.append(why)
+        mask = self._mask(parsed, snapshot)
+        if parsed.text:
+            rows, scores = rank(mode, snapshot.lexical, snapshot.dense,
+                                text.terms(parsed.text), vector, MAX_RESULTS, mask)
+            ranked = [(int(snapshot.paper_ids[r]), float(s))
+                      for r, s in zip(rows, scores, strict=True)]
+        else:  # filters alone: newest first
+            with self.db.engine.connect() as conn:
+                ranked = [(i, 0.0) for i in store.newest_matching(conn, _filters(parsed),
+                                                                   MAX_RESULTS)]
+        ranked = self._apply_text_filters(parsed, ranked)
+        page = ranked[offset:offset + limit]
+        with self.db.engine.connect() as conn:
+            found = papers.get_by_ids(conn, [paper_id for paper_id, _ in page])
+        hits = [Hit(found[paper_id], score) for paper_id, score in page if paper_id in found]
+        return SearchResults(hits, len(ranked), mode, parsed, tuple(notes))
+
+    def related(self, uid: str, limit: int = 10) -> list[Hit]:
+        """Papers nearest to one paper: by its vector when it has one, else by its words."""
+        snapshot = self._current()
+        with self.db.engine.connect() as conn:
+            paper_id = store.paper_id(conn, uid)
+            paper = papers.get(conn, uid)
+        if paper_id is None or paper is None:
+            return []
+        row = int(np.searchsorted(snapshot.paper_ids, paper_id))
+        if snapshot.dense is not None and snapshot.dense.present[row]:
+            scores = snapshot.dense.scores(snapshot.dense.matrix[row])
+        else:
+            scores = snapshot.lexical.scores(text.terms(f"{paper.title} {paper.abstract}"))
+        scores[row] = -np.inf
+        rows = top(scores, limit)
+        ids = [int(snapshot.paper_ids[r]) for r in rows]
+        with self.db.engine.connect() as conn:
+            found = papers.get_by_ids(conn, ids)
+        return [Hit(found[i], float(scores[r])) for i, r in zip(ids, rows, strict=True)
+                if i in found]
+
+    def _query_vector(self, query_text: str, mode: Mode, snapshot: _Snapshot
+                      ) -> tuple[np.ndarray | None, Mode, str | None]:
+        if mode == "bm25" or not query_text:
+            return None, mode, None
+        if snapshot.dense is None:
+            return None, "bm25", "no paper has an embedding yet (run `paperboy index`): " \
+                                 "lexical ranking only"
+        embedder, why = load_embedder() if self.use_model else (None, "model disabled")
+        if embedder is None:
+            return None, "bm25", f"{why}: lexical ranking only"
+        return embedder.encode([query_text])[0], mode, None
+
+    def _mask(self, query: Query, snapshot: _Snapshot) -> npt.NDArray[np.bool_] | None:
+        if not (query.categories or query.authors or query.date_from or query.date_to
+                or query.has_code):
+            return None
+        with self.db.engine.connect() as conn:
+            allowed = store.matching_ids(conn, _filters(query))
+        return np.isin(snapshot.paper_ids, np.fromiter(allowed, dtype=np.int64))
+
+    def _apply_text_filters(self, query: Query, ranked: list[tuple[int, float]]
+                            ) -> list[tuple[int, float]]:
+        """Keep results containing every phrase and none of the excluded words."""
+        if not (query.phrases or query.excluded):
+            return ranked
+        with self.db.engine.connect() as conn:
+            bodies = {t.paper_id: text.fold(f"{t.title} {t.abstract} {t.authors}")
+                      for t in store.texts(conn, [paper_id for paper_id, _ in ranked])}
+        phrases = [text.fold(p) for p in query.phrases]
+        excluded = [text.fold(e) for e in query.excluded]
+        return [(paper_id, score) for paper_id, score in ranked
+                if all(p in bodies.get(paper_id, "") for p in phrases)
+                and not any(text.contains_word(bodies.get(paper_id, ""), e) for e in excluded)]
+
+    def _current(self) -> _Snapshot:
+        """The snapshot, rebuilt first if the store changed since it was taken."""
+        with self._lock:
+            with self.db.engine.connect() as conn:
+                marker = store.marker(conn)
+                if self._snapshot is None or self._snapshot.marker != marker:
+                    self._snapshot = _build(conn, marker)
+            return self._snapshot
+
+
+def _filters(query: Query) -> store.Filters:
+    return store.Filters(query.categories, query.authors, query.date_from, query.date_to,
+                         query.has_code)
+
+
+def _build(conn: Connection, marker: store.Marker) -> _Snapshot:
+    rows = store.index_rows(conn)
+    missing = {r.paper_id for r in rows if r.terms is None}
+    packed = {t.paper_id: text.pack_terms(t.title, t.abstract, t.authors)
+              for t in store.texts(conn, missing)} if missing else {}
+    blobs = [r.terms if r.terms is not None else packed[r.paper_id] for r in rows]
+    vectors = [r.vector if r.model == MODEL_NAME else None for r in rows]
+    dense = DenseIndex(vectors) if any(v is not None for v in vectors) else None
+    return _Snapshot(marker, np.array([r.paper_id for r in rows], dtype=np.int64),
+                     LexicalIndex(blobs), dense)

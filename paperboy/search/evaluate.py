@@ -1,0 +1,56 @@
+"""`paperboy eval`: build a throwaway index from a BEIR set, run every mode, report metrics."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from paperboy.search import text
+from paperboy.search.beir import Dataset
+from paperboy.search.dense import DenseIndex
+from paperboy.search.embed import Embedder, document_text
+from paperboy.search.lexical import LexicalIndex
+from paperboy.search.metrics import summarize
+from paperboy.search.rank import MODES, Mode, rank
+
+DEPTH = 100
+
+
+def evaluate(dataset: Dataset, modes: Sequence[Mode] = MODES, embedder: Embedder | None = None,
+             progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+    say = progress or (lambda _: None)
+    ids = [doc.id for doc in dataset.documents]
+    started = time.perf_counter()
+    lexical = LexicalIndex([text.pack_terms(d.title, d.text, "") for d in dataset.documents])
+    say(f"lexical index of {len(ids):,} documents in {time.perf_counter() - started:.1f}s")
+    dense = None
+    query_ids = list(dataset.queries)
+    query_vectors = None
+    if any(mode != "bm25" for mode in modes) and embedder is not None:
+        started = time.perf_counter()
+        vectors = embedder.encode([document_text(d.title, d.text) for d in dataset.documents])
+        dense = DenseIndex([row.tobytes() for row in vectors])
+        query_vectors = embedder.encode([dataset.queries[q] for q in query_ids])
+        say(f"embedded {len(ids):,} documents and {len(query_ids):,} queries in "
+            f"{time.perf_counter() - started:.1f}s")
+    results: dict[str, Any] = {}
+    for mode in modes:
+        if mode != "bm25" and dense is None:
+            results[mode] = {"error": "the embedding model is not available"}
+            continue
+        started = time.perf_counter()
+        rankings = {}
+        for number, query_id in enumerate(query_ids):
+            vector = query_vectors[number] if query_vectors is not None else None
+            query = dataset.queries[query_id]
+            rows, _ = rank(mode, lexical, dense, text.terms(query), vector, DEPTH)
+            rankings[query_id] = [ids[row] for row in rows]
+        seconds = time.perf_counter() - started
+        results[mode] = {**summarize(rankings, dataset.qrels), "seconds": round(seconds, 2)}
+        say(f"{mode}: nDCG@10 {results[mode]['ndcg@10']:.3f}")
+    return {"dataset": dataset.name, "documents": len(ids), "queries": len(dataset.queries),
+            "results": results}
+
+
+
