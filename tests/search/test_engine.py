@@ -1,0 +1,121 @@
+import json
+
+import pytest
+
+from paperboy.ingest import import_files
+from paperboy.search.engine import SearchEngine
+from paperboy.search.indexer import index_papers
+from paperboy.store import search as store
+
+
+def uids(results):
+    return [hit.paper.uid for hit in results.hits]
+
+
+def write_jsonl(path, *papers):
+    path.write_text("".join(json.dumps(p) + "\n" for p in papers))
+    return str(path)
+
+
+def test_lexical_search_finds_the_paper_by_its_words(demo_db):
+    results = SearchEngine(demo_db, use_model=False).search("paged attention serving memory",
+                                                            mode="bm25")
+    assert uids(results)[0] == "2309.06180"  # vLLM / PagedAttention
+    assert results.mode == "bm25"
+
+
+def test_title_words_weigh_more_than_abstract_words(demo_db):
+    results = SearchEngine(demo_db, use_model=False).search("mamba", mode="bm25")
+    assert set(uids(results)[:2]) == {"2312.00752", "2405.21060"}
+
+
+def test_hybrid_without_embeddings_falls_back_and_says_so(demo_db):
+    results = SearchEngine(demo_db).search("speculative decoding")
+    assert results.mode == "bm25"
+    assert any("paperboy index" in note for note in results.notes)
+    assert uids(results)
+
+
+def test_an_arxiv_id_or_url_jumps_to_the_paper(demo_db):
+    engine = SearchEngine(demo_db, use_model=False)
+    for query in ("2106.09685", "https://arxiv.org/abs/2106.09685v2", "arXiv:2106.09685"):
+        assert engine.search(query).redirect == "2106.09685"
+
+
+def test_filters_phrases_and_exclusions(demo_db):
+    engine = SearchEngine(demo_db, use_model=False)
+    assert all("cs.CL" in h.paper.categories
+               for h in engine.search("attention cat:cs.CL", mode="bm25").hits)
+    in_2023 = engine.search("year:2023", mode="bm25")
+    assert in_2023.hits and all(h.paper.published.year == 2023 for h in in_2023.hits)
+    with_code = engine.search("quantization has:code", mode="bm25")
+    assert with_code.hits and all(h.paper.code_url for h in with_code.hits)
+    by_author = engine.search('author:"Tri Dao"', mode="bm25")
+    assert "2205.14135" in uids(by_author)
+    assert all(any("Tri Dao" in a.name for a in h.paper.authors) for h in by_author.hits)
+    lora = uids(engine.search("low-rank adaptation", mode="bm25"))
+    excluded = uids(engine.search("low-rank adaptation -quantization", mode="bm25"))
+    assert "2305.14314" in lora and "2305.14314" not in excluded  # QLoRA mentions quantization
+    phrase = engine.search('"key-value cache"', mode="bm25")
+    assert all("key-value cache" in (h.paper.title + h.paper.abstract).lower()
+               for h in phrase.hits)
+
+
+@pytest.mark.parametrize("query", ['"unclosed', "author:", "cat:", "-", ":::", "*", "AND OR",
+                                   "a" * 3000, "<script>alert(1)</script>", "\x00"])
+def test_hostile_or_odd_queries_never_fail(demo_db, query):
+    results = SearchEngine(demo_db, use_model=False).search(query, mode="bm25")
+    assert results.total >= 0
+
+
+def test_search_sees_imports_and_changes_at_once(demo_db, tmp_path):
+    engine = SearchEngine(demo_db, use_model=False)
+    assert not engine.search("zygomorphic flowers", mode="bm25").hits
+    import_files(demo_db, [write_jsonl(tmp_path / "new.jsonl", {
+        "id": "2501.00001", "title": "Zygomorphic flowers and bees", "abstract": "Petals."})])
+    assert uids(engine.search("zygomorphic flowers", mode="bm25")) == ["2501.00001"]
+    import_files(demo_db, [write_jsonl(tmp_path / "v2.jsonl", {
+        "id": "2501.00001v2", "title": "Radial symmetry in orchids", "abstract": "Petals."})])
+    assert not engine.search("zygomorphic", mode="bm25").hits
+    assert uids(engine.search("orchids", mode="bm25")) == ["2501.00001"]
+
+
+def test_paging(demo_db):
+    engine = SearchEngine(demo_db, use_model=False)
+    first = engine.search("attention", mode="bm25", limit=3)
+    second = engine.search("attention", mode="bm25", limit=3, offset=3)
+    assert len(first.hits) == len(second.hits) == 3
+    assert not set(uids(first)) & set(uids(second))
+    assert first.total == second.total > 6
+
+
+def test_indexing_is_incremental_and_a_changed_paper_is_reindexed(demo_db, tmp_path):
+    first = index_papers(demo_db, None)
+    assert (first.indexed, first.remaining) == (48, 0)
+    assert index_papers(demo_db, None).indexed == 0
+    import_files(demo_db, [write_jsonl(tmp_path / "v2.jsonl", {
+        "id": "2106.09685v3", "title": "LoRA, revised", "abstract": "A new summary."})])
+    with demo_db.engine.connect() as conn:
+        assert store.count_pending(conn, None) == 1
+    assert index_papers(demo_db, None).indexed == 1
+
+
+def test_dense_and_hybrid_with_the_real_model(demo_db, embedder):
+    report = index_papers(demo_db, embedder)
+    assert report.embedded == 48 and report.remaining == 0
+    engine = SearchEngine(demo_db)
+    # No word in common with the vLLM summary's key terms, but the same meaning.
+    dense = engine.search("serving many chat users at once on one GPU", mode="dense")
+    assert dense.mode == "dense" and len(dense.hits) == 20
+    hybrid = engine.search("memory efficient exact attention kernel", mode="hybrid")
+    assert hybrid.mode == "hybrid"
+    assert uids(hybrid)[0] in {"2205.14135", "2307.08691", "2407.08608"}
+    related = engine.related("2205.14135", limit=5)
+    assert "2205.14135" not in [h.paper.uid for h in related]
+    assert {"2307.08691", "2407.08608"} & {h.paper.uid for h in related}
+
+
+def test_related_without_vectors_uses_words(demo_db):
+    related = SearchEngine(demo_db, use_model=False).related("2307.08691", limit=3)
+    assert {"2205.14135", "2407.08608"} & {h.paper.uid for h in related}
+    assert SearchEngine(demo_db, use_model=False).related("no-such-paper") == []
