@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import SHARED
 
 PAPERBOY = str(Path(sys.executable).parent / "paperboy")
@@ -79,3 +81,32 @@ def test_db_upgrade_and_status(tmp_path):
     assert "(up to date)" in run("--db", db, "db", "upgrade").stdout
     status = json.loads(run("--db", db, "db", "status", "--json").stdout)
     assert status["papers"] == 0 and status["revision"] == status["head"]
+
+
+def test_eval_prints_one_json_document_with_every_metric(fixtures):
+    result = run("eval", str(fixtures / "beir" / "tiny"), "--mode", "bm25", "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert (report["dataset"], report["documents"], report["queries"]) == ("tiny", 6, 4)
+    bm25 = report["results"]["bm25"]
+    assert set(bm25) == {"ndcg@10", "recall@5", "recall@100", "mrr@10", "seconds"}
+    # q2's second relevant paper says "honeybees", q4's second is not in the corpus at all.
+    assert bm25["mrr@10"] == 1.0 and bm25["recall@100"] == pytest.approx(0.75)
+
+
+def test_eval_refuses_a_folder_that_is_not_beir(tmp_path):
+    result = run("eval", str(tmp_path))
+    assert result.returncode == 2
+    assert "not a BEIR folder" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_search_json_lists_papers(tmp_path):
+    db = str(tmp_path / "hub.db")
+    run("--db", db, "import", str(SHARED / "corpus" / "papers.jsonl"))
+    result = run("--db", db, "search", "kv cache compression", "--mode", "bm25", "--json",
+                 "--limit", "5")
+    assert result.returncode == 0, result.stderr
+    hits = json.loads(result.stdout)
+    assert len(hits) == 5
+    assert {"id", "title", "score", "published"} <= set(hits[0])
+    assert "cache" in hits[0]["title"].lower()

@@ -35,9 +35,7 @@ def load_dataset(folder: Path) -> Dataset:
     queries = {f.ident("_id") or "": f.text("text") or ""
                for f in _objects(folder / "queries.jsonl")}
     qrels = _qrels(folder / "qrels" / "test.tsv")
-    known = {d.id for d in documents}
-    qrels = {q: {d: g for d, g in rel.items() if d in known} for q, rel in qrels.items()
-             if q in queries}
+    qrels = {q: rel for q, rel in qrels.items() if q in queries}
     return Dataset(folder.name, documents, queries, qrels)
 
 
