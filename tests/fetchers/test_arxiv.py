@@ -1,4 +1,3 @@
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -27,17 +26,6 @@ def first_request(query: Query) -> bool:
 
 def token(value: str):
     return lambda query: query.get("resumptionToken") == value
-
-
-@pytest.fixture
-def server() -> Iterator[ReplayServer]:
-    with ReplayServer() as replay:
-        yield replay
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
 
 
 def settings_for(server: ReplayServer, **overrides: Any) -> Settings:

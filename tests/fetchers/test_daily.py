@@ -1,7 +1,5 @@
 import json
-from collections.abc import Iterator
 from datetime import date
-from typing import Any
 
 import pytest
 
@@ -9,22 +7,12 @@ from paperboy.config import Settings
 from paperboy.errors import FetchError
 from paperboy.fetchers.daily import PAGE_SIZE, fetch_daily
 from paperboy.fetchers.http import HttpClient
-from paperboy.store import Database, papers, runs
+from paperboy.store import Database, papers
+from tests.fetchers.conftest import last_run, stored
 from tests.replay import HOSTILE_BODIES, ManualClock, ReplayServer, Reply
 
 PATH = "/api/daily_papers"
 DAY = date(2024, 11, 18)
-
-
-@pytest.fixture
-def server() -> Iterator[ReplayServer]:
-    with ReplayServer() as replay:
-        yield replay
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
 
 
 def page(start: int, count: int) -> bytes:
@@ -52,16 +40,6 @@ def first_page(query: dict[str, str]) -> bool:
 
 def page_number(number: int):
     return lambda query: query.get("p") == str(number)
-
-
-def last_run(db: Database) -> dict[str, Any]:
-    with db.engine.connect() as conn:
-        return runs.recent_runs(conn, 1)[0]
-
-
-def stored(db: Database) -> int:
-    with db.engine.connect() as conn:
-        return papers.count(conn)
 
 
 def test_fetches_a_day_and_logs_the_run(db, server, clock, fixtures):

@@ -1,4 +1,3 @@
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from typing import Any
@@ -16,17 +15,6 @@ def settings(**overrides: Any) -> Settings:
     values: dict[str, Any] = {"request_interval": 0.0, "max_retries": 3, "http_timeout": 5.0,
                               "user_agent": "paperboy-tests/1"}
     return Settings(**(values | overrides))
-
-
-@pytest.fixture
-def server() -> Iterator[ReplayServer]:
-    with ReplayServer() as replay:
-        yield replay
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
 
 
 def client(clock: ManualClock, **overrides: Any) -> HttpClient:

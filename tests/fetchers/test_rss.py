@@ -1,4 +1,3 @@
-from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -9,20 +8,10 @@ from paperboy.errors import FetchError, InvalidRecord
 from paperboy.fetchers.http import HttpClient
 from paperboy.fetchers.rss import fetch_rss, valid_categories
 from paperboy.store import Database, papers, runs
+from tests.fetchers.conftest import last_run, stored
 from tests.replay import HOSTILE_BODIES, ManualClock, ReplayServer, Reply
 
 PATH = "/rss/cs.CL+cs.LG"
-
-
-@pytest.fixture
-def server() -> Iterator[ReplayServer]:
-    with ReplayServer() as replay:
-        yield replay
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
 
 
 def settings(server: ReplayServer, **overrides: Any) -> Settings:
@@ -36,16 +25,6 @@ def fetch(db: Database, server: ReplayServer, clock: ManualClock, categories=("c
     config = settings(server)
     with HttpClient(config, sleep=clock.sleep, clock=clock) as http:
         return fetch_rss(db, config, list(categories), progress, client=http)
-
-
-def last_run(db: Database) -> dict[str, Any]:
-    with db.engine.connect() as conn:
-        return runs.recent_runs(conn, 1)[0]
-
-
-def stored(db: Database) -> int:
-    with db.engine.connect() as conn:
-        return papers.count(conn)
 
 
 def test_fetches_several_categories_in_one_feed_and_logs_the_run(db, server, clock, fixtures):
