@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
+from typing import Any
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 CORPUS = SHARED / "corpus" / "arxiv_large.jsonl.gz"
@@ -44,7 +45,7 @@ def snapshot_lines(total: int) -> Iterator[str]:
         copy += 1
 
 
-def to_snapshot(record: dict) -> dict:
+def to_snapshot(record: dict[str, Any]) -> dict[str, Any]:
     day = record["published"] or "2025-03-18"
     created = format_datetime(datetime.fromisoformat(day).replace(hour=18, tzinfo=UTC),
                               usegmt=True)
@@ -71,7 +72,7 @@ sys.exit(code)
 """
 
 
-def run_import(db: Path, source: Path) -> dict:
+def run_import(db: Path, source: Path) -> dict[str, Any]:
     start = time.perf_counter()
     result = subprocess.run([sys.executable, "-c", PEAK_RSS, PAPERBOY, "--db", str(db), "import",
                              str(source), "--json"], capture_output=True, text=True, check=True)
@@ -85,7 +86,7 @@ def run_import(db: Path, source: Path) -> dict:
             "counts": {k: summary[k] for k in ("new", "updated", "unchanged", "rejected")}}
 
 
-def bare_sqlite_floor(source: Path, db: Path) -> dict:
+def bare_sqlite_floor(source: Path, db: Path) -> dict[str, Any]:
     """Just parse JSON and insert (id, title, abstract): what any importer has to pay."""
     start = time.perf_counter()
     conn = sqlite3.connect(db)
@@ -107,7 +108,7 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=100_000)
     args = parser.parse_args()
     sizes = sorted({args.records // 4, args.records // 2, args.records})
-    results: dict = {"corpus": str(CORPUS), "sizes": {}}
+    results: dict[str, Any] = {"corpus": str(CORPUS), "sizes": {}}
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         source = work / "snapshot.jsonl"
