@@ -121,7 +121,7 @@ class SearchEngine:
         embedder, why = load_embedder() if self.use_model else (None, "model disabled")
         if embedder is None:
             return None, "bm25", f"{why}: lexical ranking only"
-        return embedder.encode([query_text])[0], mode, None
+        return embedder.encode_query(query_text), mode, None
 
     def _mask(self, query: Query, snapshot: _Snapshot) -> npt.NDArray[np.bool_] | None:
         if not (query.categories or query.authors or query.date_from or query.date_to

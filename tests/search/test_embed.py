@@ -44,3 +44,13 @@ def test_search_without_a_model_ranks_lexically_and_notes_why(demo_db, monkeypat
     assert results.mode == "bm25" and results.hits
     assert any("could not load" in note and "lexical ranking only" in note
                for note in results.notes)
+
+
+def test_the_int8_query_model_agrees_with_the_document_model(embedder):
+    assert embedder.query_model is not None
+    for text in ("kv cache eviction", "Specifically, irrelevant key-value pairs are filtered "
+                 "out at a coarse region level before token-level attention."):
+        fast = embedder.encode_query(text)
+        exact = embedder.encode([text])[0]
+        assert float(fast @ exact) > 0.998
+        assert abs(float(np.linalg.norm(fast)) - 1.0) < 1e-5
