@@ -113,12 +113,6 @@ def import_files(db: Database, paths: Sequence[str], fmt: str = "auto",
     return report_all
 
 
-def import_records(conn: Connection, items: Iterable[Item], report: InputReport,
-                   skip_invalid: bool = True) -> None:
-    """Write parsed items inside the caller's transaction (fetchers commit page by page)."""
-    write_items(conn, items, report, skip_invalid)
-
-
 def write_items(conn: Connection, items: Iterable[Item], report: InputReport,
                 skip_invalid: bool) -> None:
     """Upsert records in batches; after the first invalid one without `skip_invalid`, only count."""

@@ -28,14 +28,6 @@ def finish_run(conn: Connection, run_id: int, counts: Counts, error: str | None 
     ))
 
 
-def record_failed_run(conn: Connection, source: str, fmt: str | None, started: datetime,
-                      counts: Counts, error: str) -> None:
-    conn.execute(insert(ingest_runs).values(
-        source=source[:2000], format=fmt, status="failed", started_at=started,
-        finished_at=datetime.now(UTC), error=error[:10_000], **counts.as_dict(),
-    ))
-
-
 def recent_runs(conn: Connection, limit: int = 20) -> list[dict[str, Any]]:
     query = select(ingest_runs).order_by(ingest_runs.c.id.desc()).limit(limit)
     return [dict(row) for row in conn.execute(query).mappings()]
