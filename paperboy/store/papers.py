@@ -85,6 +85,12 @@ def get(conn: Connection, uid: str) -> PaperRecord | None:
     return found[uid][1] if uid in found else None
 
 
+def get_many(conn: Connection, uids: Sequence[str]) -> list[PaperRecord]:
+    """Papers by uid, in the order given (uids not found are left out)."""
+    found = _load(conn, uids)
+    return [found[uid][1] for uid in uids if uid in found]
+
+
 def get_by_ids(conn: Connection, paper_ids: Sequence[int]) -> dict[int, PaperRecord]:
     """Papers by row id (ids not found are left out)."""
     query = select(papers.c.id, papers.c.uid).where(papers.c.id.in_(paper_ids))

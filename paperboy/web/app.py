@@ -16,14 +16,18 @@ HERE = Path(__file__).parent
 
 
 def create_app(settings: Settings) -> FastAPI:
-    from paperboy.web import pages
+    from paperboy.search.engine import SearchEngine
+    from paperboy.web import api, pages
 
     db = open_database(settings.database_url)
     app = FastAPI(title="paperboy", version=__version__)
     app.state.settings = settings
     app.state.db = db
+    app.state.search = SearchEngine(db)  # one per app: it keeps the index snapshot
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    api.add_error_handlers(app)
+    app.include_router(api.router)
     app.include_router(pages.router)
     return app
 

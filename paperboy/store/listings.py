@@ -1,0 +1,81 @@
+"""Daily listings: the papers of a day, an ISO week or a month, sorted and paged.
+
+A paper's listing day is the day a daily-papers listing showed it, else the day arXiv
+announced it, else the day of its v1: `LISTING_DAY` here, `ranking.listing_day` in Python.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from sqlalchemy import Connection, Date, Select, func, select, type_coerce
+
+from paperboy import ranking
+from paperboy.models import PaperRecord
+from paperboy.ranking import Period
+from paperboy.store import papers as store_papers
+from paperboy.store.schema import papers
+
+Sort = Literal["publishedAt", "trending"]
+SORTS: tuple[Sort, ...] = ("publishedAt", "trending")
+
+LISTING_DAY = type_coerce(func.coalesce(papers.c.listing_date, papers.c.announced,
+                                        func.date(papers.c.published)), Date)
+
+
+def latest_day(conn: Connection, submitter: str | None = None) -> date | None:
+    """The latest listing day that has papers (of this submitter, if one is given)."""
+    query = _where(select(func.max(LISTING_DAY)), None, submitter)
+    day: date | None = conn.execute(query).scalar_one()
+    return day
+
+
+def daily_papers(conn: Connection, period: Period | None, *, now: datetime,
+                 submitter: str | None = None, sort: Sort = "publishedAt", offset: int = 0,
+                 limit: int = 50) -> list[PaperRecord]:
+    """One page of the papers listed in `period` (None: the latest day that has any).
+
+    `publishedAt`: newest v1 first. `trending`: by `ranking.trending_score`, each paper aged
+    from the start of its listing day to the end of the period (or `now`, if sooner).
+    """
+    if period is None:
+        day = latest_day(conn, submitter)
+        if day is None:
+            return []
+        period = Period(day, day)
+    if sort == "trending":
+        uids = _trending(conn, period, submitter, ranking.trending_moment(period, now))
+        page = uids[offset:offset + limit]
+    else:
+        query = (_where(select(papers.c.uid), period, submitter)
+                 .order_by(papers.c.published.desc().nulls_last(), papers.c.id.desc())
+                 .offset(offset).limit(limit))
+        page = list(conn.execute(query).scalars())
+    return store_papers.get_many(conn, page)
+
+
+def listing_days(conn: Connection, uids: list[str]) -> dict[str, date | None]:
+    """The listing day the store computes for each paper (for checks against ranking.py)."""
+    query = select(papers.c.uid, LISTING_DAY).where(papers.c.uid.in_(uids))
+    return {uid: day for uid, day in conn.execute(query)}
+
+
+def _trending(conn: Connection, period: Period, submitter: str | None,
+              at: datetime) -> list[str]:
+    query = _where(select(papers.c.uid, papers.c.upvotes, LISTING_DAY, papers.c.published),
+                   period, submitter)
+    scored = []
+    for uid, upvotes, day, published in conn.execute(query):
+        age = ranking.age_hours(ranking.day_start(day), at)
+        score = ranking.trending_score(upvotes or 0, age)
+        scored.append((-score, -(published.timestamp() if published else float("-inf")), uid))
+    return [uid for *_, uid in sorted(scored)]
+
+
+def _where(query: Select[Any], period: Period | None, submitter: str | None) -> Select[Any]:
+    if period is not None:
+        query = query.where(LISTING_DAY.between(period.first, period.last))
+    if submitter is not None:
+        query = query.where(func.lower(papers.c.submitted_by) == submitter.lower())
+    return query
