@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from paperboy import ranking
-from paperboy.models import PaperRecord
+from paperboy.models import Author, PaperRecord
 
 # Characters that would start raw HTML or a link in markdown; escaped with a backslash.
 _MARKDOWN_ACTIVE = re.compile(r"([<>\[\]])")
@@ -47,6 +47,14 @@ class PaperView:
     abs_url: str | None
     pdf_url: str | None
     comments: str | None
+    # What the paper page shows beyond the listing fields.
+    bylines: tuple[Author, ...] = ()  # authors with their affiliations
+    authors_count: int | None = None  # when a source gave only a count
+    updated_at: datetime | None = None  # latest version submitted
+    version: int | None = None  # latest version number
+    journal_ref: str | None = None
+    doi: str | None = None
+    withdrawn: bool = False
 
     @classmethod
     def of(cls, record: PaperRecord) -> PaperView:
@@ -69,7 +77,48 @@ class PaperView:
             abs_url=record.abs_url,
             pdf_url=record.pdf_url,
             comments=record.comments,
+            bylines=record.authors,
+            authors_count=record.authors_count,
+            updated_at=record.updated,
+            version=record.version,
+            journal_ref=record.journal_ref,
+            doi=record.doi,
+            withdrawn=bool(record.withdrawn),
         )
+
+    @property
+    def primary_category(self) -> str | None:
+        return self.categories[0] if self.categories else None
+
+    @property
+    def shown_at(self) -> datetime | None:
+        """When it entered a listing: the start of its listing day (UTC), else its v1."""
+        if self.listing_day is not None:
+            return ranking.day_start(self.listing_day)
+        return self.published_at
+
+    def short_authors(self, shown: int = 3) -> str:
+        """'A, B, C et al.' for a card: the first few names, 'et al.' when there are more."""
+        total = max(len(self.authors), self.authors_count or 0)
+        names = ", ".join(self.authors[:shown])
+        if total > min(shown, len(self.authors)):
+            return f"{names} et al." if names else f"{total} authors"
+        return names
+
+    @property
+    def code_link(self) -> str | None:
+        """The code repository URL, if it is an http(s) URL (others are never linked)."""
+        return safe_url(self.code_url)
+
+    @property
+    def doi_url(self) -> str | None:
+        return safe_url(f"https://doi.org/{self.doi.strip()}") if self.doi else None
+
+    def links(self) -> list[tuple[str, str]]:
+        """(label, URL) of the paper's pages elsewhere, http(s) URLs only."""
+        candidates = [("arXiv", self.abs_url), ("PDF", self.pdf_url), ("Code", self.code_url),
+                      ("Project page", self.project_url)]
+        return [(label, url) for label, raw in candidates if (url := safe_url(raw))]
 
     def paper_json(self) -> dict[str, Any]:
         """The daily-papers `paper` object (what `/api/papers/{id}` returns)."""
@@ -123,14 +172,17 @@ class PaperView:
                  ("Upvotes", self.upvotes or None)]
         lines = [f"# {_inline(self.title)}", ""]
         lines += [f"- **{label}:** {_inline(str(value))}" for label, value in facts if value]
-        links = [("arXiv", self.abs_url), ("PDF", self.pdf_url), ("Code", self.code_url),
-                 ("Project page", self.project_url)]
-        shown = [f"[{label}]({url})" for label, url in links if url and _SAFE_URL.match(url)]
+        shown = [f"[{label}]({url})" for label, url in self.links()]
         if shown:
             lines.append(f"- **Links:** {' · '.join(shown)}")
         if self.summary.strip():
             lines += ["", "## Abstract", "", _escape(self.summary.strip())]
         return "\n".join(lines).rstrip() + "\n"
+
+
+def safe_url(url: str | None) -> str | None:
+    """The URL if it is a plain http(s) URL, else None: never link `javascript:` and the like."""
+    return url if url and _SAFE_URL.match(url) else None
 
 
 def _timestamp(value: datetime | None) -> str | None:

@@ -34,3 +34,38 @@ def test_markdown_links_only_http_urls():
     assert "- **Links:** [Code](https://github.com/a/b)\n" in text
     assert "javascript" not in text
     assert r"- **Authors:** A \[B\](x)" in text
+
+
+def test_what_pages_read_beyond_the_api_fields():
+    record = PaperRecord(
+        uid="2401.00001", title="T", arxiv_id="2401.00001", version=3,
+        authors=(Author("A", "MIT"), Author("B"), Author("C"), Author("D")),
+        published=datetime(2024, 1, 1, 9, tzinfo=UTC), updated=datetime(2024, 2, 1, tzinfo=UTC),
+        announced=date(2024, 1, 2), journal_ref="J. 1 (2024)", doi="10.1/x",
+        categories=("cs.LG", "stat.ML"), code_url="https://github.com/a/b",
+        pdf_url="javascript:alert(1)")
+    view = PaperView.of(record)
+    assert view.bylines[0] == Author("A", "MIT")
+    assert (view.version, view.updated_at, view.journal_ref) == (
+        3, datetime(2024, 2, 1, tzinfo=UTC), "J. 1 (2024)")
+    assert view.primary_category == "cs.LG"
+    assert view.shown_at == datetime(2024, 1, 2, tzinfo=UTC)  # its listing day
+    assert view.doi_url == "https://doi.org/10.1/x"
+    assert view.code_link == "https://github.com/a/b"
+    assert view.links() == [("Code", "https://github.com/a/b")]
+    assert view.short_authors() == "A, B, C et al."
+    assert view.short_authors(4) == "A, B, C, D"
+
+
+def test_short_author_lists():
+    def short(names, count=None):
+        authors = tuple(Author(name) for name in names)
+        return PaperView.of(PaperRecord(uid="x", title="T", authors=authors,
+                                        authors_count=count)).short_authors()
+    assert short([]) == ""
+    assert short(["A"]) == "A"
+    assert short(["A", "B", "C"]) == "A, B, C"
+    assert short(["A"], count=12) == "A et al."
+    assert short([], count=12) == "12 authors"
+    assert PaperView.of(PaperRecord(uid="x", title="T", doi="10.1/<x>")).doi_url is None
+    assert PaperView.of(PaperRecord(uid="x", title="T")).shown_at is None

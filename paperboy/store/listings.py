@@ -6,7 +6,7 @@ announced it, else the day of its v1: `LISTING_DAY` here, `ranking.listing_day` 
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import Connection, Date, Select, func, select, type_coerce
@@ -17,8 +17,9 @@ from paperboy.ranking import Period
 from paperboy.store import papers as store_papers
 from paperboy.store.schema import papers
 
-Sort = Literal["publishedAt", "trending"]
+Sort = Literal["publishedAt", "trending"]  # what the JSON API accepts
 SORTS: tuple[Sort, ...] = ("publishedAt", "trending")
+Order = Literal["publishedAt", "trending", "upvotes"]  # what the pages offer
 
 LISTING_DAY = type_coerce(func.coalesce(papers.c.listing_date, papers.c.announced,
                                         func.date(papers.c.published)), Date)
@@ -31,13 +32,33 @@ def latest_day(conn: Connection, submitter: str | None = None) -> date | None:
     return day
 
 
+def count(conn: Connection, period: Period, submitter: str | None = None) -> int:
+    """How many papers are listed in `period`."""
+    return int(conn.execute(_where(select(func.count()), period, submitter)).scalar_one())
+
+
+def neighbour_days(conn: Connection, period: Period) -> tuple[date | None, date | None]:
+    """The latest listing day before `period` and the earliest after it that have papers."""
+    day = LISTING_DAY
+    before = select(type_coerce(func.max(day), Date)).where(day < period.first)
+    after = select(type_coerce(func.min(day), Date)).where(day > period.last)
+    return conn.execute(before).scalar_one(), conn.execute(after).scalar_one()
+
+
+def recent(conn: Connection, days: int) -> Period | None:
+    """The `days` days ending with the latest listing day that has papers (None: no papers)."""
+    last = latest_day(conn)
+    return Period(last - timedelta(days=days - 1), last) if last is not None else None
+
+
 def daily_papers(conn: Connection, period: Period | None, *, now: datetime,
-                 submitter: str | None = None, sort: Sort = "publishedAt", offset: int = 0,
+                 submitter: str | None = None, sort: Order = "publishedAt", offset: int = 0,
                  limit: int = 50) -> list[PaperRecord]:
     """One page of the papers listed in `period` (None: the latest day that has any).
 
     `publishedAt`: newest v1 first. `trending`: by `ranking.trending_score`, each paper aged
     from the start of its listing day to the end of the period (or `now`, if sooner).
+    `upvotes`: most upvoted first (ties: newest v1 first).
     """
     if period is None:
         day = latest_day(conn, submitter)
@@ -48,9 +69,11 @@ def daily_papers(conn: Connection, period: Period | None, *, now: datetime,
         uids = _trending(conn, period, submitter, ranking.trending_moment(period, now))
         page = uids[offset:offset + limit]
     else:
+        newest = (papers.c.published.desc().nulls_last(), papers.c.id.desc())
+        order = ((func.coalesce(papers.c.upvotes, 0).desc(), *newest) if sort == "upvotes"
+                 else newest)
         query = (_where(select(papers.c.uid), period, submitter)
-                 .order_by(papers.c.published.desc().nulls_last(), papers.c.id.desc())
-                 .offset(offset).limit(limit))
+                 .order_by(*order).offset(offset).limit(limit))
         page = list(conn.execute(query).scalars())
     return store_papers.get_many(conn, page)
 

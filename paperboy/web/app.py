@@ -1,4 +1,9 @@
-"""The app factory: nothing happens at import; `create_app(settings)` builds the whole hub."""
+"""The app factory: nothing happens at import; `create_app(settings)` builds the whole hub.
+
+Routers are included in one place, in an order that matters: the API first (its
+`/papers/{id}.md`), then the listings (`/papers/date/...`, `/papers/trending`, feeds), search,
+and last the paper page, whose `/papers/{id:path}` takes whatever is left under `/papers/`.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,6 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 
 from paperboy import __version__
 from paperboy.config import Settings, load_settings
@@ -17,18 +21,22 @@ HERE = Path(__file__).parent
 
 def create_app(settings: Settings) -> FastAPI:
     from paperboy.search.engine import SearchEngine
-    from paperboy.web import api, pages
+    from paperboy.web import api, errors, listings, papers, search
+    from paperboy.web.templating import make_templates
 
     db = open_database(settings.database_url)
     app = FastAPI(title="paperboy", version=__version__)
     app.state.settings = settings
     app.state.db = db
     app.state.search = SearchEngine(db)  # one per app: it keeps the index snapshot
-    app.state.templates = Jinja2Templates(directory=HERE / "templates")
+    app.state.templates = make_templates()
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     api.add_error_handlers(app)
+    errors.install(app)  # HTML error pages, except under the API
     app.include_router(api.router)
-    app.include_router(pages.router)
+    app.include_router(listings.router)
+    app.include_router(search.router)
+    app.include_router(papers.router)
     return app
 
 

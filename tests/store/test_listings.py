@@ -86,3 +86,33 @@ def test_get_many_keeps_the_order_asked_and_skips_the_unknown(hub):
     with hub.engine.connect() as conn:
         found = papers.get_many(conn, ["2411.10958", "nope", "2411.10440"])
     assert uids(found) == ["2411.10958", "2411.10440"]
+
+
+def test_most_upvoted_first(hub):
+    day = ranking.parse_period("2024-11-18")
+    with hub.engine.connect() as conn:
+        found = listings.daily_papers(conn, day, now=NOW, sort="upvotes")
+    assert [(r.uid, r.upvotes) for r in found] == [
+        ("2411.10440", 112), ("2411.10323", 31), ("2411.11504", 7), ("2411.09944", 0)]
+
+
+def test_counts_neighbours_and_recent_days(hub):
+    with hub.engine.connect() as conn:
+        assert listings.count(conn, ranking.month_bounds("2026-11")) == 48
+        assert listings.count(conn, ranking.week_bounds("2026-W47")) == 20
+        assert listings.count(conn, Period(date(2026, 11, 14), date(2026, 11, 15))) == 0
+        weekend = Period(date(2026, 11, 14), date(2026, 11, 15))
+        assert listings.neighbour_days(conn, weekend) == (date(2026, 11, 13),
+                                                          date(2026, 11, 16))
+        assert listings.neighbour_days(conn, ranking.month_bounds("2026-11")) == (
+            date(2024, 11, 18), None)
+        assert listings.neighbour_days(conn, Period(date(1900, 1, 1), date(1900, 1, 1)))[0] \
+            is None
+        assert listings.recent(conn, 7) == Period(date(2026, 11, 19), date(2026, 11, 25))
+
+
+def test_an_empty_store_has_no_neighbours_and_no_recent_days(db):
+    with db.engine.connect() as conn:
+        assert listings.recent(conn, 7) is None
+        assert listings.neighbour_days(conn, ranking.month_bounds("2026-11")) == (None, None)
+        assert listings.count(conn, ranking.month_bounds("2026-11")) == 0

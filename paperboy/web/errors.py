@@ -1,0 +1,76 @@
+"""Errors as pages: a friendly HTML page for 404s and bad parameters, JSON for the API.
+
+Handlers raise `PageError(status, title, message)`. FastAPI's own errors (an unknown path, a
+parameter that fails validation) become the same page, except under `/api/` and for the
+markdown route, which keep the JSON bodies their clients read.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+
+from paperboy.errors import PaperboyError
+from paperboy.web.templating import render
+
+TITLES = {404: "Page not found", 405: "Method not allowed", 422: "That address has a problem"}
+
+
+class PageError(PaperboyError):
+    """A page that cannot be shown; `message` is fit for the reader."""
+
+    def __init__(self, status: int, title: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.title = title
+        self.message = message
+
+
+def install(app: FastAPI) -> None:
+    """Add the page handlers; call after the API added its own (which are kept for the API)."""
+    json_invalid = app.exception_handlers.get(RequestValidationError)
+
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        if _is_api(request) and json_invalid is not None:
+            answer = json_invalid(request, exc)
+            return await answer if inspect.isawaitable(answer) else answer
+        problems = [f"{_name(e.get('loc', ()))}: {e.get('msg', 'invalid')}"
+                    for e in exc.errors()]
+        return page(request, 422, TITLES[422], "; ".join(problems))
+
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        if _is_api(request) or exc.status_code not in TITLES:
+            return await http_exception_handler(request, exc)
+        message = ("There is no page at this address." if exc.status_code == 404
+                   else str(exc.detail))
+        response = page(request, exc.status_code, TITLES[exc.status_code], message)
+        response.headers.update(exc.headers or {})
+        return response
+
+    async def page_error(request: Request, exc: PageError) -> Response:
+        return page(request, exc.status, exc.title, exc.message)
+
+    app.add_exception_handler(RequestValidationError, invalid)  # type: ignore[arg-type]
+    app.add_exception_handler(HTTPException, http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(PageError, page_error)  # type: ignore[arg-type]
+
+
+def page(request: Request, status: int, title: str, message: str) -> Response:
+    return render(request, "error.html", {"status": status, "title": title,
+                                          "message": message[:500]}, status_code=status)
+
+
+def _is_api(request: Request) -> bool:
+    path = request.url.path
+    return path.startswith(("/api/", "/openapi", "/docs", "/redoc")) or path.endswith(".md")
+
+
+def _name(loc: Any) -> str:
+    parts = [str(part) for part in loc if part not in ("query", "path", "body")]
+    return ".".join(parts) or "request"
