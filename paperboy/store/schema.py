@@ -134,7 +134,7 @@ paper_index = Table(
     Column("terms", LargeBinary, nullable=False),
     Column("model", String(64)),
     Column("vector", LargeBinary),
-    Column("indexed_at", UTCDateTime, nullable=False),
+    Column("indexed_at", UTCDateTime, nullable=False, index=True),
 )
 
 # Where a resumable fetch (an OAI-PMH harvest) stopped: a JSON document per key.

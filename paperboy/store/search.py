@@ -65,9 +65,12 @@ class Filters:
 
 
 def marker(conn: Connection) -> Marker:
-    count, modified = conn.execute(select(func.count(), func.max(papers.c.modified_at))).one()
-    indexed, last = conn.execute(select(func.count(), func.max(paper_index.c.indexed_at))).one()
-    return Marker(count, modified, indexed, last)
+    """Four cheap reads (each answered from an index; asked together, SQLite scans a table)."""
+    return Marker(
+        conn.execute(select(func.count()).select_from(papers)).scalar_one(),
+        conn.execute(select(func.max(papers.c.modified_at))).scalar_one(),
+        conn.execute(select(func.count()).select_from(paper_index)).scalar_one(),
+        conn.execute(select(func.max(paper_index.c.indexed_at))).scalar_one())
 
 
 def index_rows(conn: Connection) -> list[IndexRow]:

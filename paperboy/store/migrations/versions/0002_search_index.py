@@ -24,3 +24,4 @@ def upgrade() -> None:
         sa.Column("vector", sa.LargeBinary),
         sa.Column("indexed_at", UTCDateTime, nullable=False),
     )
+    op.create_index("ix_paper_index_indexed_at", "paper_index", ["indexed_at"])
