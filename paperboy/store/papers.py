@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, Connection, delete, func, insert, select, update
 
 from paperboy.models import Author, PaperRecord, Version, merge
 from paperboy.store.schema import paper_categories, paper_index, papers
@@ -93,10 +93,10 @@ def get_many(conn: Connection, uids: Sequence[str]) -> list[PaperRecord]:
 
 def get_by_ids(conn: Connection, paper_ids: Sequence[int]) -> dict[int, PaperRecord]:
     """Papers by row id (ids not found are left out)."""
-    query = select(papers.c.id, papers.c.uid).where(papers.c.id.in_(paper_ids))
-    uids: dict[int, str] = {row.id: row.uid for row in conn.execute(query)}
-    found = _load(conn, list(uids.values()))
-    return {paper_id: found[uid][1] for paper_id, uid in uids.items() if uid in found}
+    if not paper_ids:
+        return {}
+    return {paper_id: record
+            for paper_id, record in _load_where(conn, papers.c.id.in_(paper_ids)).values()}
 
 
 def count(conn: Connection) -> int:
@@ -143,9 +143,12 @@ def _insert_categories(conn: Connection, items: Iterable[tuple[int, PaperRecord]
 
 def _load(conn: Connection, uids: Sequence[str]) -> dict[str, tuple[int, PaperRecord]]:
     """Stored papers by uid, as (row id, record)."""
-    if not uids:
-        return {}
-    rows = conn.execute(select(papers).where(papers.c.uid.in_(uids))).mappings().all()
+    return _load_where(conn, papers.c.uid.in_(uids)) if uids else {}
+
+
+def _load_where(conn: Connection, condition: ColumnElement[bool]
+                ) -> dict[str, tuple[int, PaperRecord]]:
+    rows = conn.execute(select(papers).where(condition)).mappings().all()
     categories: dict[int, list[str]] = defaultdict(list)
     if rows:
         query = (select(paper_categories.c.paper_id, paper_categories.c.category)
