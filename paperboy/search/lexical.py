@@ -19,9 +19,9 @@ Scores = npt.NDArray[np.float32]
 
 @dataclass(frozen=True)
 class BM25Params:
-    k1: float = 1.2
+    k1: float = 1.5
     b: float = 0.75
-    weights: tuple[float, float, float] = (2.0, 1.0, 0.5)  # title, abstract, authors
+    weights: tuple[float, float, float] = (3.0, 1.0, 0.5)  # title, abstract, authors
 
 
 class LexicalIndex:
