@@ -9,17 +9,20 @@ found lexically only.
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 from sqlalchemy import Connection
+from sqlalchemy.exc import SQLAlchemyError
 
 from paperboy.models import PaperRecord
 from paperboy.search import text
 from paperboy.search.dense import DenseIndex
 from paperboy.search.embed import MODEL_NAME, load_embedder
+from paperboy.search.indexer import index_papers
 from paperboy.search.lexical import LexicalIndex
 from paperboy.search.query import Query, parse_query
 from paperboy.search.rank import Mode, rank, top
@@ -27,6 +30,7 @@ from paperboy.store import Database, papers
 from paperboy.store import search as store
 
 MAX_RESULTS = 1000  # ranked candidates kept for filtering and paging
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -150,9 +154,22 @@ class SearchEngine:
         with self._lock:
             with self.db.engine.connect() as conn:
                 marker = store.marker(conn)
-                if self._snapshot is None or self._snapshot.marker != marker:
-                    self._snapshot = _build(conn, marker)
+                if self._snapshot is not None and self._snapshot.marker == marker:
+                    return self._snapshot
+                if marker.papers > marker.indexed and self._store_missing_terms():
+                    marker = store.marker(conn)  # read before the rows: never stale
+                self._snapshot = _build(conn, marker)
             return self._snapshot
+
+
+    def _store_missing_terms(self) -> bool:
+        """Tokenize papers that have no stored terms yet and keep the result, so no process
+        does it again. A store we cannot write to is fine: the snapshot tokenizes on the fly."""
+        try:
+            return index_papers(self.db, None).indexed > 0
+        except SQLAlchemyError as exc:
+            log.info("could not store search terms (%s); tokenizing in memory", exc)
+            return False
 
 
 def _filters(query: Query) -> store.Filters:

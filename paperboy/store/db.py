@@ -44,7 +44,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def create_db_engine(url: str) -> Engine:
     url = normalize_url(url)
     if url.startswith("sqlite"):
-        path = make_url(url).database
+        path = (make_url(url).database or "").removeprefix("file:")  # URI form: file:x?mode=ro
         if path and path != ":memory:" and not Path(path).parent.exists():
             raise DatabaseError(f"database: folder {Path(path).parent} does not exist")
         engine = create_engine(url)

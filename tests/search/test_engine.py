@@ -119,3 +119,24 @@ def test_related_without_vectors_uses_words(demo_db):
     related = SearchEngine(demo_db, use_model=False).related("2307.08691", limit=3)
     assert {"2205.14135", "2407.08608"} & {h.paper.uid for h in related}
     assert SearchEngine(demo_db, use_model=False).related("no-such-paper") == []
+
+
+def test_the_first_search_stores_the_terms_it_had_to_compute(demo_db):
+    with demo_db.engine.connect() as conn:
+        assert store.count_pending(conn, None) == 48
+    assert SearchEngine(demo_db, use_model=False).search("attention", mode="bm25").hits
+    with demo_db.engine.connect() as conn:
+        assert store.count_pending(conn, None) == 0
+
+
+def test_a_read_only_database_is_still_searchable(demo_db):
+    from paperboy.store import open_database
+
+    path = demo_db.engine.url.database
+    demo_db.dispose()
+    read_only = open_database(f"sqlite:///file:{path}?mode=ro&uri=true")
+    try:
+        results = SearchEngine(read_only, use_model=False).search("attention", mode="bm25")
+        assert results.hits
+    finally:
+        read_only.dispose()
