@@ -14,6 +14,7 @@ $(BIN)/paperboy: pyproject.toml constraints.txt
 
 demo: $(BIN)/paperboy
 	$(BIN)/paperboy --db $(DEMO_DB) import paperboy/samples/demo.jsonl
+	$(BIN)/paperboy --db $(DEMO_DB) index
 	$(BIN)/paperboy --db $(DEMO_DB) serve --host 127.0.0.1 --port 8000
 
 # Debian packages the suite needs (none yet beyond the base image).
