@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from paperboy.errors import InvalidRecord
-from paperboy.sources.base import Fields, json_lines
+from paperboy.sources.json_input import Fields, json_lines
 
 
 @dataclass(frozen=True)

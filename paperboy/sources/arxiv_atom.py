@@ -27,11 +27,9 @@ from paperboy.sources.base import (
     first_doi,
     is_withdrawn,
     parse_datetime,
-    parse_xml,
     read_limited,
-    require_root,
-    text_of,
 )
+from paperboy.sources.xml_input import parse_xml, require_root, text_of
 
 ATOM = "http://www.w3.org/2005/Atom"
 NS = {"atom": ATOM, "arxiv": "http://arxiv.org/schemas/atom",

@@ -7,14 +7,11 @@ read) out. A problem with the whole input (not XML at all, an OAI error) is rais
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any, BinaryIO
-
-import orjson
-from lxml import etree
+from typing import BinaryIO
 
 from paperboy.errors import InvalidRecord
 from paperboy.models import PaperRecord, Version, split_arxiv_id, with_defaults
@@ -32,7 +29,6 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _WITHDRAWN = re.compile(r"\bwithdra(?:wn|w)\b", re.IGNORECASE)
 _VERSION = re.compile(r"v\d+")
 # The root element's local name, after any XML declaration, comments and DOCTYPE.
-_ROOT = re.compile(rb"^(?:\s+|<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>]*>)*<(?:[\w.-]+:)?([\w.-]+)", re.S)
 
 
 @dataclass(frozen=True)
@@ -138,149 +134,9 @@ def _problem(record: PaperRecord) -> str | None:
     return None
 
 
-def root_name(head: bytes) -> bytes | None:
-    """The local name of an XML document's root element, from its first bytes."""
-    match = _ROOT.match(head.removeprefix(b"\xef\xbb\xbf")[:8192])
-    return match.group(1) if match else None
-
-
-def is_html(head: bytes) -> bool:
-    """Whether a document is an HTML page: it starts with <!DOCTYPE html or its root is <html>."""
-    start = head[:8192].removeprefix(b"\xef\xbb\xbf").lstrip()
-    return (start[:14].lower() == b"<!doctype html"
-            or (root_name(start) or b"").lower() == b"html")
-
-
-def parse_xml(data: bytes, place: str = "document") -> etree._Element:
-    """Parse untrusted XML: no DTDs, entities, network or huge trees; no HTML error pages."""
-    if not data.strip():
-        raise InvalidRecord(place, "empty document")
-    if len(data) > MAX_DOCUMENT:
-        raise InvalidRecord(place, f"document is {len(data):,} bytes (limit {MAX_DOCUMENT:,})")
-    if is_html(data):
-        raise InvalidRecord(place, "got an HTML page, not XML (an error page?)")
-    if b"<!ENTITY" in data:
-        raise InvalidRecord(place, "document declares XML entities; refused")
-    try:
-        parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
-                                 huge_tree=False)
-        root = etree.fromstring(data, parser)
-    except etree.XMLSyntaxError as exc:
-        where = f"{place}, line {exc.lineno}" if exc.lineno else place
-        raise InvalidRecord(where, f"not well-formed XML: {exc.msg}") from exc
-    assert isinstance(root, etree._Element)
-    return root
-
-
-def require_root(root: etree._Element, tag: str, expected: str, place: str) -> None:
-    """InvalidRecord unless the root element is `tag` ('{namespace}name'), naming what it is."""
-    if root.tag != tag:
-        raise InvalidRecord(place, f"expected {expected}, found <{etree.QName(root).localname}>")
-
-
 def read_limited(stream: BinaryIO, place: str = "document") -> bytes:
     """Read a whole document, refusing one over MAX_DOCUMENT."""
     data = stream.read(MAX_DOCUMENT + 1)
     if len(data) > MAX_DOCUMENT:
         raise InvalidRecord(place, f"document is over the {MAX_DOCUMENT:,}-byte limit")
     return data
-
-
-def text_of(element: etree._Element | None) -> str | None:
-    """All text inside an element, cleaned; None for a missing element."""
-    if element is None:
-        return None
-    return clean("".join(str(t) for t in element.itertext()))
-
-
-def load_json(data: bytes | str, place: str) -> Any:
-    """Parse one JSON document, turning every way it can fail into an InvalidRecord."""
-    try:
-        return orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
-        reason = str(exc)
-        if reason.startswith("depth limit"):
-            raise InvalidRecord(place, "JSON nested too deeply") from exc
-        if "UTF-8" in reason:
-            raise InvalidRecord(place, "not UTF-8 text") from exc
-        raise InvalidRecord(place, f"not valid JSON: {reason}") from exc
-
-
-def json_lines(stream: Iterable[bytes]) -> Iterator[tuple[str, Any] | InvalidRecord]:
-    """(place, value) for each non-blank line of a JSON-lines stream, or the line's error."""
-    for number, line in enumerate(stream, start=1):
-        place = f"line {number}"
-        if len(line) > MAX_LINE:
-            yield InvalidRecord(place, f"line is {len(line):,} bytes (limit {MAX_LINE:,})")
-            continue
-        if not line.strip():
-            continue
-        try:
-            yield place, load_json(line, place)
-        except InvalidRecord as error:
-            yield error
-
-
-def json_records(stream: Iterable[bytes],
-                 read: Callable[[Fields], PaperRecord]) -> Iterator[Item]:
-    """What `read` makes of each line of a JSON-lines stream, checked, or the line's error."""
-    for item in json_lines(stream):
-        if isinstance(item, InvalidRecord):
-            yield item
-            continue
-        place, value = item
-        try:
-            record = read(Fields(value, place))
-        except InvalidRecord as error:
-            yield error
-            continue
-        yield checked(record, f"{place} (id {record.uid})")
-
-
-class Fields:
-    """Typed access to a JSON object's fields, with errors that name the field."""
-
-    def __init__(self, obj: Any, place: str) -> None:
-        if not isinstance(obj, dict):
-            raise InvalidRecord(place, f"expected a JSON object, got {type(obj).__name__}")
-        self.obj: dict[str, Any] = obj
-        self.place = place
-
-    def _error(self, key: str, expected: str) -> InvalidRecord:
-        got = type(self.obj[key]).__name__
-        return InvalidRecord(self.place, f"field {key!r} must be {expected}, got {got}")
-
-    def ident(self, key: str) -> str | None:
-        """An identifier, which some sources write as a number."""
-        value = self.obj.get(key)
-        if isinstance(value, int) and not isinstance(value, bool):
-            return str(value)
-        return self.text(key)
-
-    def text(self, key: str) -> str | None:
-        value = self.obj.get(key)
-        if value is None:
-            return None
-        if not isinstance(value, str):
-            raise self._error(key, "a string")
-        return clean(value)
-
-    def integer(self, key: str) -> int | None:
-        value = self.obj.get(key)
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise self._error(key, "an integer")
-        return value
-
-    def items(self, key: str) -> list[Any]:
-        value = self.obj.get(key)
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            raise self._error(key, "a list")
-        return value
-
-    def obj_field(self, key: str) -> Fields | None:
-        value = self.obj.get(key)
-        return None if value is None else Fields(value, f"{self.place}: {key}")

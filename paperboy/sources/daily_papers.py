@@ -13,16 +13,8 @@ from typing import Any, BinaryIO
 
 from paperboy.errors import InvalidRecord
 from paperboy.models import Author, PaperRecord, split_arxiv_id
-from paperboy.sources.base import (
-    Fields,
-    Format,
-    Item,
-    checked,
-    load_json,
-    parse_date,
-    parse_datetime,
-    read_limited,
-)
+from paperboy.sources.base import Format, Item, checked, parse_date, parse_datetime, read_limited
+from paperboy.sources.json_input import Fields, load_json
 
 
 def sniff(head: bytes) -> bool:

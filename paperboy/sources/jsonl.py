@@ -14,15 +14,8 @@ from typing import BinaryIO
 
 from paperboy.errors import InvalidRecord
 from paperboy.models import Author, PaperRecord, split_arxiv_id
-from paperboy.sources.base import (
-    Fields,
-    Format,
-    Item,
-    clean,
-    json_records,
-    parse_date,
-    parse_datetime,
-)
+from paperboy.sources.base import Format, Item, clean, parse_date, parse_datetime
+from paperboy.sources.json_input import Fields, json_records
 
 
 def sniff(head: bytes) -> bool:

@@ -31,13 +31,11 @@ from paperboy.sources.base import (
     first_doi,
     is_withdrawn,
     parse_datetime,
-    parse_xml,
     read_limited,
     read_version,
-    require_root,
-    text_of,
 )
 from paperboy.sources.names import split_authors, tex_to_unicode
+from paperboy.sources.xml_input import parse_xml, require_root, text_of
 
 OAI = "http://www.openarchives.org/OAI/2.0/"
 RAW = "http://arxiv.org/OAI/arXivRaw/"

@@ -20,17 +20,9 @@ from lxml import etree
 
 from paperboy.errors import InvalidRecord
 from paperboy.models import Author, PaperRecord, split_arxiv_id
-from paperboy.sources.base import (
-    Format,
-    Item,
-    checked,
-    clean,
-    parse_xml,
-    read_limited,
-    root_name,
-    text_of,
-)
+from paperboy.sources.base import Format, Item, checked, clean, read_limited
 from paperboy.sources.names import split_authors
+from paperboy.sources.xml_input import parse_xml, root_name, text_of
 
 ATOM = "http://www.w3.org/2005/Atom"
 NS = {"atom": ATOM, "arxiv": "http://arxiv.org/schemas/atom",

@@ -12,15 +12,14 @@ from typing import Any, BinaryIO
 from paperboy.errors import InvalidRecord
 from paperboy.models import Author, PaperRecord, Version
 from paperboy.sources.base import (
-    Fields,
     Format,
     Item,
     arxiv_id_and_version,
     clean,
     is_withdrawn,
-    json_records,
     read_version,
 )
+from paperboy.sources.json_input import Fields, json_records
 from paperboy.sources.names import split_authors
 
 

@@ -1,14 +1,8 @@
 import pytest
 
 from paperboy.errors import InvalidRecord
-from paperboy.sources.base import (
-    arxiv_id_and_version,
-    first_doi,
-    is_html,
-    is_withdrawn,
-    parse_xml,
-    read_version,
-)
+from paperboy.sources.base import arxiv_id_and_version, first_doi, is_withdrawn, read_version
+from paperboy.sources.xml_input import is_html, parse_xml
 
 HTML = "got an HTML page, not XML"
 
