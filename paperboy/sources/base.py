@@ -1,4 +1,4 @@
-"""What every parser shares: the item type, limits, text cleaning, dates, safe XML, JSON lines.
+"""What every parser shares: the item type, limits, text cleaning, dates, ids, validation.
 
 Parsers are pure: bytes in, `PaperRecord`s (or `InvalidRecord`s for records they could not
 read) out. A problem with the whole input (not XML at all, an OAI error) is raised instead.
