@@ -44,18 +44,21 @@ class LexicalIndex:
         norm = params.k1 * (1 - params.b + params.b * doc_length / max(average, 1e-9))
         # Term frequencies saturated once here, so a query only adds precomputed numbers.
         saturated = tf * (params.k1 + 1) / (tf + norm[rows])
-        self.terms, columns = np.unique(hashes, return_inverse=True)
-        order = np.argsort(columns, kind="stable")
+        # One sort by term groups each term's postings (its rows stay in order: stable).
+        order = np.argsort(hashes, kind="stable")
+        sorted_hashes = hashes[order]
+        firsts = np.flatnonzero(np.diff(sorted_hashes, prepend=np.int64(-1)))
+        self.starts = np.append(firsts, len(sorted_hashes)).astype(np.int64)
+        self.terms = sorted_hashes[firsts]
         self.rows = rows[order]
         self.weights = saturated[order].astype(np.float32)
-        self.starts = np.searchsorted(columns[order], np.arange(len(self.terms) + 1))
         df = np.diff(self.starts).astype(np.float64)
         self.idf = np.log(1 + (self.size - df + 0.5) / (df + 0.5)).astype(np.float32)
 
     def scores(self, query_terms: Sequence[int]) -> Scores:
         """BM25F score of every document for a query (hashed terms; repeats count again)."""
         total = np.zeros(self.size, dtype=np.float32)
-        if not query_terms or not self.size:
+        if not query_terms or not len(self.terms):
             return total
         wanted = np.asarray(query_terms, dtype=np.uint32)
         at = np.searchsorted(self.terms, wanted)
