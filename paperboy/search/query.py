@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 from paperboy.models import split_arxiv_id
+from paperboy.ranking import InvalidPeriod, month_bounds, parse_day
 
 _TOKEN = re.compile(r'(-?)(?:(\w+):)?(?:"([^"]*)"?|(\S+))')
 _CATEGORY = re.compile(r"^[a-z-]+(?:\.[A-Za-z-]+)?$")
@@ -90,15 +91,14 @@ def parse_query(text: str) -> Query:
 
 
 def _bounds(value: str) -> tuple[date, date] | None:
-    """First and last day of '2024', '2024-03' or '2024-03-15'."""
+    """First and last day of '2024', '2024-03' or '2024-03-15'; None for anything else."""
     try:
         if re.fullmatch(r"\d{4}", value):
             return date(int(value), 1, 1), date(int(value), 12, 31)
         if re.fullmatch(r"\d{4}-\d{2}", value):
-            first = date.fromisoformat(f"{value}-01")
-            after = date(first.year + first.month // 12, first.month % 12 + 1, 1)
-            return first, date.fromordinal(after.toordinal() - 1)
-        day = date.fromisoformat(value)
+            month = month_bounds(value)
+            return month.first, month.last
+        day = parse_day(value)
         return day, day
-    except ValueError:
+    except (ValueError, InvalidPeriod):
         return None
