@@ -23,6 +23,8 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    UniqueConstraint,
+    false,
 )
 from sqlalchemy.types import TypeEngine
 
@@ -96,6 +98,11 @@ papers = Table(
     Column("source", String(32), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("modified_at", UTCDateTime, nullable=False, index=True),
+    # What this hub's own users did, beside the counts imported from a daily-papers listing;
+    # kept in step with `votes` and `comments` in the same transaction.
+    Column("local_upvotes", Integer, nullable=False, server_default="0"),
+    Column("local_comments", Integer, nullable=False, server_default="0"),
+    Column("hidden_at", UTCDateTime),  # hidden by an admin: out of listings, search and feeds
 )
 
 paper_categories = Table(
@@ -144,4 +151,101 @@ fetch_checkpoints = Table(
     Column("key", String(200), primary_key=True),
     Column("state", Text, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# The community (migration 0003). Names are lowercase handles; emails are stored lowercased.
+# `session_epoch` is bumped to end every session of a user (password change, log out everywhere).
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(32), nullable=False, unique=True),
+    Column("email", String(254), nullable=False, unique=True),
+    Column("password_hash", Text),  # None: a digest-only subscriber who never signed up
+    Column("is_admin", Boolean, nullable=False, server_default=false()),
+    Column("suspended_at", UTCDateTime),
+    Column("confirmed_at", UTCDateTime),
+    Column("timezone", String(64), nullable=False, server_default="UTC"),
+    Column("session_epoch", Integer, nullable=False, server_default="0"),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False,
+           index=True),
+    Column("name", String(64), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),  # sha256 hex of the token
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_used_at", UTCDateTime),
+)
+
+votes = Table(
+    "votes",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("paper_id", Integer, ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True,
+           index=True),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+# A deleted comment with replies keeps its place in the thread (body gone, `deleted_at` set);
+# a deleted account leaves its comments ownerless.
+comments = Table(
+    "comments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("paper_id", Integer, ForeignKey("papers.id", ondelete="CASCADE"), nullable=False,
+           index=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="SET NULL"), index=True),
+    Column("parent_id", Integer, ForeignKey("comments.id", ondelete="SET NULL"), index=True),
+    Column("body", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("edited_at", UTCDateTime),
+    Column("deleted_at", UTCDateTime),
+    Column("hidden_at", UTCDateTime),
+)
+
+collections = Table(
+    "collections",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("slug", String(100), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("description", Text, nullable=False, server_default=""),
+    Column("public", Boolean, nullable=False, server_default=false()),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    UniqueConstraint("user_id", "slug", name="uq_collections_user_slug"),
+)
+
+collection_items = Table(
+    "collection_items",
+    metadata,
+    Column("collection_id", Integer, ForeignKey("collections.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("paper_id", Integer, ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True,
+           index=True),
+    Column("note", Text, nullable=False, server_default=""),
+    Column("added_at", UTCDateTime, nullable=False),
+)
+
+reads = Table(
+    "reads",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("paper_id", Integer, ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
+    Column("read_at", UTCDateTime, nullable=False),
+)
+
+# Fixed-window counters for rate limits, in the database so every web process shares them.
+rate_limits = Table(
+    "rate_limits",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("window_start", UTCDateTime, nullable=False),
+    Column("hits", Integer, nullable=False),
 )
