@@ -17,9 +17,12 @@ demo: $(BIN)/paperboy
 	$(BIN)/paperboy --db $(DEMO_DB) index
 	$(BIN)/paperboy --db $(DEMO_DB) serve --host 127.0.0.1 --port 8000
 
-# Debian packages the suite needs (none yet beyond the base image).
+# Debian packages the suite needs: chromium for the browser tests (driven by Playwright).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 system-deps:
-	@true
+	@command -v chromium >/dev/null || { $(SUDO) apt-get update -q && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends \
+	  chromium fonts-dejavu-core; }
 
 test: system-deps $(BIN)/paperboy lint typecheck pytest
 
