@@ -23,6 +23,9 @@ Order = Literal["publishedAt", "trending", "upvotes"]  # what the pages offer
 
 LISTING_DAY = type_coerce(func.coalesce(papers.c.listing_date, papers.c.announced,
                                         func.date(papers.c.published)), Date)
+# Upvotes imported from a daily-papers listing plus this hub's own.
+UPVOTES = func.coalesce(papers.c.upvotes, 0) + papers.c.local_upvotes
+VISIBLE = papers.c.hidden_at.is_(None)
 
 
 def latest_day(conn: Connection, submitter: str | None = None) -> date | None:
@@ -40,8 +43,8 @@ def count(conn: Connection, period: Period, submitter: str | None = None) -> int
 def neighbour_days(conn: Connection, period: Period) -> tuple[date | None, date | None]:
     """The latest listing day before `period` and the earliest after it that have papers."""
     day = LISTING_DAY
-    before = select(type_coerce(func.max(day), Date)).where(day < period.first)
-    after = select(type_coerce(func.min(day), Date)).where(day > period.last)
+    before = select(type_coerce(func.max(day), Date)).where(day < period.first, VISIBLE)
+    after = select(type_coerce(func.min(day), Date)).where(day > period.last, VISIBLE)
     return conn.execute(before).scalar_one(), conn.execute(after).scalar_one()
 
 
@@ -70,7 +73,7 @@ def daily_papers(conn: Connection, period: Period | None, *, now: datetime,
         page = uids[offset:offset + limit]
     else:
         newest = (papers.c.published.desc().nulls_last(), papers.c.id.desc())
-        order = ((func.coalesce(papers.c.upvotes, 0).desc(), *newest) if sort == "upvotes"
+        order = ((UPVOTES.desc(), *newest) if sort == "upvotes"
                  else newest)
         query = (_where(select(papers.c.uid), period, submitter)
                  .order_by(*order).offset(offset).limit(limit))
@@ -86,7 +89,7 @@ def listing_days(conn: Connection, uids: list[str]) -> dict[str, date | None]:
 
 def _trending(conn: Connection, period: Period, submitter: str | None,
               at: datetime) -> list[str]:
-    query = _where(select(papers.c.uid, papers.c.upvotes, LISTING_DAY, papers.c.published),
+    query = _where(select(papers.c.uid, UPVOTES, LISTING_DAY, papers.c.published),
                    period, submitter)
     scored = []
     for uid, upvotes, day, published in conn.execute(query):
@@ -97,6 +100,7 @@ def _trending(conn: Connection, period: Period, submitter: str | None,
 
 
 def _where(query: Select[Any], period: Period | None, submitter: str | None) -> Select[Any]:
+    query = query.where(VISIBLE)
     if period is not None:
         query = query.where(LISTING_DAY.between(period.first, period.last))
     if submitter is not None:

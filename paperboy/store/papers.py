@@ -80,14 +80,17 @@ def upsert(conn: Connection, records: Sequence[PaperRecord]) -> Counts:
     return counts
 
 
+# Reads for readers (`get`, `get_many`, `get_by_ids`, `latest`) leave hidden papers out and
+# count this hub's own upvotes and comments in; the upsert path sees the stored record as is.
+
 def get(conn: Connection, uid: str) -> PaperRecord | None:
-    found = _load(conn, [uid])
+    found = _load(conn, [uid], for_readers=True)
     return found[uid][1] if uid in found else None
 
 
 def get_many(conn: Connection, uids: Sequence[str]) -> list[PaperRecord]:
     """Papers by uid, in the order given (uids not found are left out)."""
-    found = _load(conn, uids)
+    found = _load(conn, uids, for_readers=True)
     return [found[uid][1] for uid in uids if uid in found]
 
 
@@ -95,8 +98,31 @@ def get_by_ids(conn: Connection, paper_ids: Sequence[int]) -> dict[int, PaperRec
     """Papers by row id (ids not found are left out)."""
     if not paper_ids:
         return {}
-    return {paper_id: record
-            for paper_id, record in _load_where(conn, papers.c.id.in_(paper_ids)).values()}
+    found = _load_where(conn, papers.c.id.in_(paper_ids), for_readers=True)
+    return dict(found.values())
+
+
+def row_id(conn: Connection, uid: str, *, hidden_too: bool = False) -> int | None:
+    """The row id of a paper (None: no such paper, or hidden unless `hidden_too`)."""
+    query = select(papers.c.id).where(papers.c.uid == uid)
+    if not hidden_too:
+        query = query.where(papers.c.hidden_at.is_(None))
+    found: int | None = conn.execute(query).scalar()
+    return found
+
+
+def set_hidden(conn: Connection, paper_id: int, hidden: bool) -> None:
+    """Hide a paper from listings, search and feeds, or show it again (an admin's call)."""
+    conn.execute(update(papers).where(papers.c.id == paper_id).values(
+        hidden_at=datetime.now(UTC) if hidden else None))
+
+
+def hidden(conn: Connection) -> list[PaperRecord]:
+    """The papers admins have hidden, most recently hidden first."""
+    uids = list(conn.execute(select(papers.c.uid).where(papers.c.hidden_at.is_not(None))
+                             .order_by(papers.c.hidden_at.desc())).scalars())
+    found = _load(conn, uids)
+    return [found[uid][1] for uid in uids]
 
 
 def count(conn: Connection) -> int:
@@ -106,9 +132,10 @@ def count(conn: Connection) -> int:
 def latest(conn: Connection, limit: int = 50) -> list[PaperRecord]:
     """The most recently listed, announced or published papers."""
     day = func.coalesce(papers.c.listing_date, papers.c.announced, func.date(papers.c.published))
-    query = select(papers.c.uid).order_by(day.desc().nulls_last(), papers.c.id.desc()).limit(limit)
+    query = (select(papers.c.uid).where(papers.c.hidden_at.is_(None))
+             .order_by(day.desc().nulls_last(), papers.c.id.desc()).limit(limit))
     uids = list(conn.execute(query).scalars())
-    found = _load(conn, uids)
+    found = _load(conn, uids, for_readers=True)
     return [found[uid][1] for uid in uids]
 
 
@@ -122,9 +149,14 @@ def _row(record: PaperRecord) -> dict[str, Any]:
     return row
 
 
-def _record(row: Any, categories: Sequence[str]) -> PaperRecord:
+def _record(row: Any, categories: Sequence[str], for_readers: bool = False) -> PaperRecord:
+    values = {name: row[name] for name in _SCALARS}
+    if for_readers:
+        for name, local in (("upvotes", "local_upvotes"), ("num_comments", "local_comments")):
+            if row[local]:
+                values[name] = (values[name] or 0) + row[local]
     return PaperRecord(
-        **{name: row[name] for name in _SCALARS},
+        **values,
         withdrawn=row["withdrawn"],
         authors=tuple(Author(name, affiliation)
                       for name, affiliation in orjson.loads(row["authors"])),
@@ -141,13 +173,16 @@ def _insert_categories(conn: Connection, items: Iterable[tuple[int, PaperRecord]
         conn.execute(insert(paper_categories), rows)
 
 
-def _load(conn: Connection, uids: Sequence[str]) -> dict[str, tuple[int, PaperRecord]]:
+def _load(conn: Connection, uids: Sequence[str], for_readers: bool = False
+          ) -> dict[str, tuple[int, PaperRecord]]:
     """Stored papers by uid, as (row id, record)."""
-    return _load_where(conn, papers.c.uid.in_(uids)) if uids else {}
+    return _load_where(conn, papers.c.uid.in_(uids), for_readers) if uids else {}
 
 
-def _load_where(conn: Connection, condition: ColumnElement[bool]
+def _load_where(conn: Connection, condition: ColumnElement[bool], for_readers: bool = False
                 ) -> dict[str, tuple[int, PaperRecord]]:
+    if for_readers:
+        condition = condition & papers.c.hidden_at.is_(None)
     rows = conn.execute(select(papers).where(condition)).mappings().all()
     categories: dict[int, list[str]] = defaultdict(list)
     if rows:
@@ -156,4 +191,5 @@ def _load_where(conn: Connection, condition: ColumnElement[bool]
                  .order_by(paper_categories.c.paper_id, paper_categories.c.position))
         for paper_id, category in conn.execute(query):
             categories[paper_id].append(category)
-    return {row["uid"]: (row["id"], _record(row, categories[row["id"]])) for row in rows}
+    return {row["uid"]: (row["id"], _record(row, categories[row["id"]], for_readers))
+            for row in rows}

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, Row, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from paperboy.store import votes
 from paperboy.store.schema import users
 
 
@@ -102,9 +103,7 @@ def set_timezone(conn: Connection, user_id: int, timezone: str) -> None:
 
 def remove(conn: Connection, user_id: int) -> None:
     """Delete the account: votes, collections, reads and tokens go; comments stay ownerless."""
-    from paperboy.store import community
-
-    community.forget_votes(conn, user_id)
+    votes.forget_user(conn, user_id)
     conn.execute(delete(users).where(users.c.id == user_id))
 
 
