@@ -249,3 +249,83 @@ rate_limits = Table(
     Column("window_start", UTCDateTime, nullable=False),
     Column("hits", Integer, nullable=False),
 )
+
+# Delivery (migration 0005): subscriptions, digest settings, the send ledger, scheduled jobs.
+# `kind` is query, author, category, trending or recommended; `value` what it follows ("" for
+# recommended, N for trending).
+subscriptions = Table(
+    "subscriptions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False,
+           index=True),
+    Column("kind", String(16), nullable=False),
+    Column("value", String(500), nullable=False, server_default=""),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("user_id", "kind", "value", name="uq_subscriptions_user_kind_value"),
+)
+
+# One row per user who has set anything; users without one get the defaults (store/digests.py).
+digest_settings = Table(
+    "digest_settings",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("frequency", String(16), nullable=False, server_default="daily-weekdays"),
+    Column("hour", Integer, nullable=False, server_default="7"),  # in users.timezone
+    Column("weekday", Integer, nullable=False, server_default="0"),  # weekly: 0 Monday
+    Column("paused", Boolean, nullable=False, server_default=false()),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# The send ledger: one row per mail that must go out exactly once (a digest per user and
+# period, a sign-up confirmation). A row is claimed with a lease (`status` sending,
+# `lease_until`) so two senders never send it both and a crashed sender's row is taken again.
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(16), nullable=False),  # digest, confirm
+    Column("period", String(32), nullable=False),  # digest: last day covered; confirm: a stamp
+    # pending, sending, sent, empty (nothing to send), retry (temporary failure), failed
+    Column("status", String(16), nullable=False, index=True),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("papers", Integer, nullable=False, server_default="0"),
+    Column("message_id", String(255)),
+    Column("lease_until", UTCDateTime),
+    Column("next_attempt_at", UTCDateTime),
+    Column("error", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("sent_at", UTCDateTime),
+    UniqueConstraint("user_id", "kind", "period", name="uq_deliveries_user_kind_period"),
+)
+
+# Scheduled jobs: one row per job name, claimed by a worker with a lease that expires, so a
+# killed worker's job is taken again; `attempts` counts failures in a row (for the backoff).
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("due_at", UTCDateTime, nullable=False),
+    Column("lease_owner", String(128)),
+    Column("lease_until", UTCDateTime),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("last_status", String(16)),  # ok, failed
+    Column("last_error", Text),
+    Column("last_started_at", UTCDateTime),
+    Column("last_finished_at", UTCDateTime),
+)
+
+job_runs = Table(
+    "job_runs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("job", String(64), nullable=False, index=True),
+    Column("owner", String(128), nullable=False),
+    Column("status", String(16), nullable=False),  # running, ok, failed
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime),
+    Column("summary", Text),  # JSON
+    Column("error", Text),
+)
