@@ -3,13 +3,21 @@
 - `listing_day`: the day a paper belongs to in a daily listing.
 - `Period` and `parse_period`: the day, ISO week or month a listing covers.
 - `trending_score`: hot ranking, upvotes decayed by age.
+- digests: `merge_picks` (dedup across subscriptions), `trending_order`, `fold_name`.
+- recommendations: `fit_preferences` (per-user logistic regression), `recommend`, `cold_start`.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+
+import numpy as np
+import numpy.typing as npt
 
 from paperboy.errors import PaperboyError
 from paperboy.models import PaperRecord
@@ -155,6 +163,115 @@ def _shown(text: str) -> str:
     return repr(text if len(text) <= 40 else text[:40] + "…")
 
 
-__all__ = ["GRAVITY", "InvalidPeriod", "Period", "age_hours", "day_start", "listing_day",
-           "month_bounds", "parse_day", "parse_period", "trending_moment", "trending_score",
-           "week_bounds"]
+
+# Digests: each subscription picks papers (in its own order, with the reason it picked them);
+# a digest shows each paper once, with all its reasons, and at most a cap of them.
+
+@dataclass(frozen=True)
+class Pick:
+    key: int  # the paper's row id
+    reasons: tuple[str, ...]
+
+
+def merge_picks(groups: Sequence[Sequence[tuple[int, str]]]) -> list[Pick]:
+    """One list from each subscription's ordered (paper, reason) picks, each paper once.
+
+    Interleaved by rank (every subscription's first pick, then every second one, ...), so a
+    capped digest gives each subscription its best papers rather than one subscription all.
+    """
+    reasons: dict[int, list[str]] = {}
+    order: dict[int, tuple[int, int]] = {}
+    for group_index, group in enumerate(groups):
+        for rank, (key, reason) in enumerate(group):
+            if key not in reasons:
+                reasons[key], order[key] = [], (rank, group_index)
+            if reason not in reasons[key]:
+                reasons[key].append(reason)
+    return [Pick(key, tuple(reasons[key])) for key in sorted(order, key=order.__getitem__)]
+
+
+def trending_order(items: Iterable[tuple[int, int, date | None, datetime | None]],
+                   at: datetime) -> list[int]:
+    """Keys of (key, upvotes, listing day, published) by trending score at `at`, hottest first
+    (ties: newest first), as the listings' trending sort does."""
+    scored = []
+    for key, upvotes, day, published in items:
+        since = day_start(day) if day else (published or at)
+        score = trending_score(upvotes, age_hours(since, at))
+        scored.append((-score, -(published.timestamp() if published else float("-inf")), key))
+    return [key for *_, key in sorted(scored)]
+
+
+def fold_name(name: str) -> str:
+    """A person's name for matching: case, accents, dots and spacing folded away."""
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(re.sub(r"[.\-,]", " ", plain).split())
+
+
+# Recommendations: a per-user linear classifier over paper embeddings (L2-regularised logistic
+# regression, fitted by Newton's method: a few 385x385 solves), positives against a sample of
+# other papers, as arxiv-sanity does with a per-tag SVM.
+
+Matrix = npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True)
+class LinearModel:
+    weights: npt.NDArray[np.float64]
+    bias: float
+
+    def scores(self, vectors: Matrix) -> npt.NDArray[np.float64]:
+        return np.asarray(vectors, dtype=np.float64) @ self.weights + self.bias
+
+
+def fit_preferences(positives: Matrix, negatives: Matrix, l2: float = 1.0,
+                    iterations: int = 12) -> LinearModel:
+    """Logistic regression separating a user's papers from others, classes weighted equally."""
+    if len(positives) == 0 or len(negatives) == 0:
+        raise ValueError("need at least one positive and one negative example")
+    x = np.vstack([positives, negatives]).astype(np.float64)
+    x = np.hstack([x, np.ones((len(x), 1))])
+    y = np.concatenate([np.ones(len(positives)), np.zeros(len(negatives))])
+    weight = np.where(y == 1, len(y) / (2 * len(positives)), len(y) / (2 * len(negatives)))
+    penalty = np.full(x.shape[1], l2)
+    penalty[-1] = 0.0  # the bias is not shrunk
+    theta = np.zeros(x.shape[1])
+    for _ in range(iterations):
+        p = 1.0 / (1.0 + np.exp(-np.clip(x @ theta, -30, 30)))
+        gradient = x.T @ (weight * (p - y)) + penalty * theta
+        hessian = (x.T * (weight * p * (1 - p))) @ x + np.diag(penalty + 1e-9)
+        step = np.linalg.solve(hessian, gradient)
+        theta -= step
+        if float(np.abs(step).max()) < 1e-6:
+            break
+    return LinearModel(theta[:-1], float(theta[-1]))
+
+
+def recommend(model: LinearModel, keys: Sequence[int], vectors: Matrix,
+              limit: int) -> list[int]:
+    """The `limit` keys whose vectors the model likes best, best first."""
+    if not keys:
+        return []
+    scores = model.scores(vectors)
+    order = np.lexsort((np.asarray(keys), -scores))  # ties: lower key first, for stable output
+    return [keys[i] for i in order[:limit]]
+
+
+def cold_start(candidates: Sequence[tuple[int, Sequence[str]]], liked: Sequence[str],
+               trending: Sequence[int], limit: int) -> list[int]:
+    """For a user with no papers of their own: papers in the categories they care about
+    (weighted by how often), hottest first, then the rest of the trending list."""
+    weight = Counter(liked)
+    heat = {key: rank for rank, key in enumerate(trending)}
+    matched = [(-sum(weight[c] for c in set(categories)), heat.get(key, len(heat)), key)
+               for key, categories in candidates if any(c in weight for c in categories)]
+    picked = [key for *_, key in sorted(matched)]
+    picked += [key for key in trending if key not in set(picked)]
+    return picked[:limit]
+
+
+__all__ = ["GRAVITY", "InvalidPeriod", "LinearModel", "Period", "Pick", "age_hours",
+           "cold_start", "day_start", "fit_preferences", "fold_name", "listing_day",
+           "merge_picks", "month_bounds", "parse_day", "parse_period", "recommend",
+           "trending_moment", "trending_order", "trending_score", "week_bounds"]
