@@ -6,10 +6,14 @@ Built once at the edge (CLI, app factory) and passed in; no other module reads t
 from __future__ import annotations
 
 import os
+import re
+from dataclasses import dataclass
+from email.utils import getaddresses
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     EnvSettingsSource,
@@ -41,6 +45,43 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = None
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
+
+    # Mail and the worker (docs/mail.md). The SMTP password may sit in the URL or, better, in
+    # PAPERBOY_SMTP_PASSWORD(_FILE), which wins.
+    smtp_url: SecretStr | None = None  # smtp://user:pass@host:port, smtp+starttls://, smtps://
+    smtp_password: SecretStr | None = None
+    smtp_timeout: float = Field(30.0, gt=0, le=600)
+    mail_from: str | None = None  # "Paperboy <papers@example.org>"
+    base_url: str = "http://127.0.0.1:8000"  # where links in mail point
+    mail_retries: int = Field(3, ge=0, le=20)  # temporary SMTP failures retried in one run
+    mail_backoff: float = Field(2.0, ge=0, le=600)  # seconds before the first retry, doubling
+    digest_max_papers: int = Field(25, ge=1, le=500)  # the rest is a link
+    digest_send_empty: bool = False  # mail "nothing new" rather than nothing
+    digest_recommendations: int = Field(5, ge=1, le=50)
+    harvest_sets: str = Field("cs", min_length=1)  # OAI-PMH sets the worker harvests, "cs math"
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url_is_usable(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and value.get_secret_value():
+            smtp_target(value.get_secret_value())  # raises ValueError with the reason
+            return value
+        return None
+
+    @field_validator("mail_from")
+    @classmethod
+    def _mail_from_is_one_address(cls, value: str | None) -> str | None:
+        if value and not _one_address(value):
+            raise ValueError("expected one address such as 'Paperboy <papers@example.org>'")
+        return value or None
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url_is_http(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
+            raise ValueError(f"{value!r} is not an http(s) URL such as https://papers.example.org")
+        return value.rstrip("/")
 
     @classmethod
     def settings_customise_sources(
@@ -80,3 +121,51 @@ def load_settings(**overrides: Any) -> Settings:
             for e in exc.errors()
         )
         raise ConfigError(f"invalid settings: {problems}") from exc
+
+@dataclass(frozen=True)
+class SmtpTarget:
+    """Where mail goes, read from PAPERBOY_SMTP_URL."""
+
+    host: str
+    port: int
+    security: str  # none, starttls, tls
+    username: str | None
+    password: str | None
+
+    def __repr__(self) -> str:  # never show the password
+        return f"SmtpTarget({self.security}://{self.username or ''}@{self.host}:{self.port})"
+
+
+_SMTP_SCHEMES = {"smtp": ("none", 25), "smtp+starttls": ("starttls", 587), "smtps": ("tls", 465)}
+
+
+def smtp_target(url: str, password: str | None = None) -> SmtpTarget:
+    """smtp://user:pass@host:port (plain), smtp+starttls://... (587), smtps://... (465).
+
+    Errors never repeat the URL, which may hold a password."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in _SMTP_SCHEMES:
+        raise ValueError(f"scheme {parts.scheme!r} is not one of smtp, smtp+starttls, smtps")
+    try:
+        port = parts.port
+    except ValueError:
+        raise ValueError("the port is not a number from 1 to 65535") from None
+    if not parts.hostname:
+        raise ValueError("no host (expected smtp://user:password@host:port)")
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise ValueError("unexpected path or query after host:port")
+    security, default_port = _SMTP_SCHEMES[parts.scheme]
+    return SmtpTarget(parts.hostname, port or default_port, security,
+                      unquote(parts.username) if parts.username else None,
+                      password if password is not None
+                      else unquote(parts.password) if parts.password else None)
+
+
+_ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+
+
+def _one_address(value: str) -> bool:
+    if "\r" in value or "\n" in value:
+        return False
+    found = getaddresses([value])
+    return len(found) == 1 and bool(_ADDRESS.match(found[0][1]))
