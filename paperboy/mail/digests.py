@@ -1,0 +1,169 @@
+"""Digest runs: who gets which period's digest, composed, rendered and sent through the ledger.
+
+`for_date` is what `paperboy digest --date D` sends (everyone's digest of D, now); `due` is
+what the worker sends (each user's digest once their hour has come in their time zone).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from paperboy import schedule
+from paperboy.config import Settings
+from paperboy.mail import render, sending, tokens
+from paperboy.mail.compose import Digest, DigestContext, compose
+from paperboy.mail.message import build, sender_domain
+from paperboy.mail.smtp import Mailer, target_from
+from paperboy.ranking import Period
+from paperboy.search.engine import SearchEngine
+from paperboy.store import Database, deliveries, digests, subscriptions
+from paperboy.store.digests import Recipient
+
+KIND = "digest"
+
+
+@dataclass(frozen=True)
+class Target:
+    recipient: Recipient
+    period: Period
+
+    @property
+    def key(self) -> str:
+        """The ledger's period: the last day covered (one digest per user and last day)."""
+        return self.period.last.isoformat()
+
+
+@dataclass
+class RunReport:
+    users: int = 0
+    sent: int = 0
+    empty: int = 0  # nothing matched: no mail (unless digest_send_empty)
+    done_before: int = 0  # already in the ledger as sent, empty or failed
+    held: int = 0  # another sender holds it right now
+    failed: int = 0  # permanent failures
+    retry: int = 0  # temporary failures, left for a later run
+    stopped: str | None = None  # why the run stopped early (server unreachable)
+    previews: list[dict[str, object]] = field(default_factory=list)  # dry runs
+
+    def as_dict(self) -> dict[str, object]:
+        return {k: v for k, v in self.__dict__.items() if k != "previews" or v}
+
+
+def for_date(db: Database, day: date, email: str | None = None) -> list[Target]:
+    """Every recipient's digest of `day` (weekly ones: the seven days ending on it)."""
+    with db.engine.connect() as conn:
+        found = digests.recipients(conn)
+    return [Target(r, schedule.for_date(day, r.settings.frequency)) for r in found
+            if (email is None or r.email == email.lower()) and not r.settings.paused]
+
+
+def due(db: Database, now: datetime) -> list[Target]:
+    """The digests due now: each recipient whose hour has come (see schedule.due_digest)."""
+    with db.engine.connect() as conn:
+        found = digests.recipients(conn)
+    targets = []
+    for r in found:
+        s = r.settings
+        if s.paused:
+            continue
+        try:
+            hit = schedule.due_digest(now, r.timezone, s.frequency, s.hour, s.weekday,
+                                      r.confirmed_at)
+        except schedule.InvalidTimezone:  # stored before validation existed: treat as UTC
+            hit = schedule.due_digest(now, "UTC", s.frequency, s.hour, s.weekday,
+                                      r.confirmed_at)
+        if hit is not None:
+            targets.append(Target(r, hit[1]))
+    return targets
+
+
+def preview(db: Database, settings: Settings, search: SearchEngine, user_id: int, email: str,
+            name: str, period: Period) -> Digest:
+    """A user's digest of `period`, composed but not sent (the web preview)."""
+    ctx = DigestContext(db, settings, datetime.now(UTC), search)
+    with db.engine.connect() as conn:
+        subs = subscriptions.for_user(conn, user_id)
+        return compose(ctx, conn, user_id, email, name, period, subs)
+
+
+def rendered(settings: Settings, value: Digest) -> render.Rendered:
+    return render.digest(value, base_url=settings.base_url,
+                         settings_url=f"{settings.base_url}/settings/subscriptions",
+                         unsubscribe_url=unsubscribe_url(settings, value.user_id, value.email))
+
+
+def unsubscribe_url(settings: Settings, user_id: int, email: str) -> str:
+    return (f"{settings.base_url}/unsubscribe?token="
+            f"{tokens.unsubscribe_token(settings, user_id, email)}")
+
+
+def send(db: Database, settings: Settings, targets: list[Target], *, dry_run: bool = False,
+         search: SearchEngine | None = None, sleep: Callable[[float], None] = time.sleep,
+         progress: Callable[[Target, str], None] | None = None) -> RunReport:
+    """Compose, render and send each target's digest once (dry run: render only)."""
+    ctx = DigestContext(db, settings, datetime.now(UTC), search or SearchEngine(db))
+    report = RunReport(users=len(targets))
+    with _mailer(settings, dry_run) as mailer:
+        for target in targets:
+            status = _one(ctx, mailer, target, report, dry_run, sleep)
+            if status != "preview":
+                setattr(report, status, getattr(report, status) + 1)
+            if progress:
+                progress(target, status)
+            if report.stopped:
+                break
+    return report
+
+
+def _one(ctx: DigestContext, mailer: Mailer | None, target: Target, report: RunReport,
+         dry_run: bool, sleep: Callable[[float], None]) -> str:
+    r, settings = target.recipient, ctx.settings
+    row = None if dry_run else sending.claim(ctx.db, r.user_id, KIND, target.key)
+    if not dry_run and row is None:
+        return _why_not_claimed(ctx.db, r.user_id, target.key)
+    with ctx.db.engine.connect() as conn:
+        subs = subscriptions.for_user(conn, r.user_id)
+        value = compose(ctx, conn, r.user_id, r.email, r.name, target.period, subs)
+    if value.empty and not settings.digest_send_empty:
+        if row is not None:
+            with ctx.db.engine.begin() as conn:
+                deliveries.mark_empty(conn, row.id, datetime.now(UTC))
+        return "empty"
+    text = rendered(settings, value)
+    if dry_run or mailer is None or row is None:
+        report.previews.append({"to": r.email, "subject": text.subject, "period": target.key,
+                                "papers": [{"id": i.paper.id, "title": i.paper.title,
+                                            "reasons": list(i.reasons)} for i in value.items],
+                                "total": value.total, "text": text.text})
+        return "preview"
+    assert settings.mail_from is not None
+    message = build(mail_from=settings.mail_from, to_email=r.email, to_name=r.name,
+                    rendered=text, date=datetime.now(UTC),
+                    message_id=sending.message_id(row, sender_domain(settings.mail_from)),
+                    unsubscribe_url=unsubscribe_url(settings, r.user_id, r.email))
+    try:
+        return sending.deliver(ctx.db, settings, mailer, row, message, len(value.items),
+                               sleep=sleep)
+    except sending.ServerUnavailable as exc:
+        report.stopped = f"SMTP server unavailable: {exc}"
+        return "retry"
+
+
+def _why_not_claimed(db: Database, user_id: int, key: str) -> str:
+    with db.engine.connect() as conn:
+        row = deliveries.get(conn, user_id, KIND, key)
+    return "done_before" if row is not None and row.done else "held"
+
+
+@contextmanager
+def _mailer(settings: Settings, dry_run: bool) -> Iterator[Mailer | None]:
+    if dry_run:
+        yield None
+        return
+    tokens.unsubscribe_token(settings, 0, "")  # no secret key: fail before sending anything
+    with Mailer(target_from(settings), settings.smtp_timeout) as mailer:
+        yield mailer

@@ -1,0 +1,48 @@
+"""A mail as bytes for SMTP: multipart/alternative (plain text first, HTML preferred), headers
+built by the stdlib `email` package so names and subjects cannot inject headers."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime, getaddresses
+
+from paperboy.mail.render import Rendered
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+
+
+def one_line(text: str, limit: int = 200) -> str:
+    """Header text: control characters (CR and LF among them) become spaces."""
+    return " ".join(_CONTROL.sub(" ", text).split())[:limit]
+
+
+def sender_domain(mail_from: str) -> str:
+    return getaddresses([mail_from])[0][1].rpartition("@")[2] or "localhost"
+
+
+def build(*, mail_from: str, to_email: str, to_name: str | None, rendered: Rendered,
+          message_id: str, date: datetime, unsubscribe_url: str | None = None) -> EmailMessage:
+    """The message. `message_id` is stable per ledger row, so a resend after a crash carries
+    the same Message-ID and receivers can tell it is the same mail."""
+    message = EmailMessage(policy=SMTP)
+    name, address = getaddresses([mail_from])[0]
+    username, _, domain = address.rpartition("@")
+    message["From"] = Address(one_line(name), username, domain)
+    to_user, _, to_domain = to_email.rpartition("@")
+    message["To"] = Address(one_line(to_name or ""), to_user, to_domain)
+    message["Subject"] = one_line(rendered.subject, 300)
+    message["Date"] = format_datetime(date)
+    message["Message-ID"] = message_id
+    message["MIME-Version"] = "1.0"
+    if unsubscribe_url:
+        # RFC 8058: a POST to this URL with List-Unsubscribe=One-Click unsubscribes.
+        message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        message["Auto-Submitted"] = "auto-generated"
+    message.set_content(rendered.text)
+    message.add_alternative(rendered.html, subtype="html")
+    return message

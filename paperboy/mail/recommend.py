@@ -1,0 +1,57 @@
+"""Recommendations for one user among some candidate papers: their classifier when they have
+papers of their own with embeddings, else the cold start (their categories, then trending)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from sqlalchemy import Connection
+
+from paperboy import ranking
+from paperboy.models import PaperRecord
+from paperboy.store import digest_papers
+
+NEGATIVES = 2000  # papers sampled once per run as the "not theirs" class
+
+
+@dataclass
+class Negatives:
+    """A random sample of embeddings, drawn once and shared by every user of a run."""
+
+    vectors: dict[int, ranking.Matrix] | None = field(default=None)
+
+    def get(self, conn: Connection) -> dict[int, ranking.Matrix]:
+        if self.vectors is None:
+            self.vectors = digest_papers.sample_vectors(conn, NEGATIVES)
+        return self.vectors
+
+
+@dataclass(frozen=True)
+class Recommendations:
+    paper_ids: list[int]
+    cold: bool  # from categories and trending, not from the user's own papers
+
+
+def recommend(conn: Connection, user_id: int, candidates: Mapping[int, PaperRecord],
+              trending: Sequence[int], liked_categories: Sequence[str], limit: int,
+              negatives: Negatives) -> Recommendations:
+    """The `limit` candidates this user is most likely to want, best first (never papers they
+    already upvoted or collected)."""
+    own = set(digest_papers.positives(conn, user_id))
+    keys = [key for key in candidates if key not in own]
+    own_vectors = digest_papers.vectors(conn, sorted(own)) if own else {}
+    others = {k: v for k, v in negatives.get(conn).items() if k not in own} if own_vectors else {}
+    if own_vectors and others:
+        model = ranking.fit_preferences(np.stack(list(own_vectors.values())),
+                                        np.stack(list(others.values())))
+        found = digest_papers.vectors(conn, keys)
+        scored = [key for key in keys if key in found]
+        matrix = (np.stack([found[k] for k in scored]) if scored
+                  else np.zeros((0, 1), dtype=np.float32))
+        return Recommendations(ranking.recommend(model, scored, matrix, limit), cold=False)
+    liked = [*liked_categories, *digest_papers.categories_of(conn, sorted(own))]
+    pool = [(key, candidates[key].categories) for key in keys]
+    hot = [key for key in trending if key not in own]
+    return Recommendations(ranking.cold_start(pool, liked, hot, limit), cold=True)

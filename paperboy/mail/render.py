@@ -1,0 +1,74 @@
+"""Mail bodies from Jinja templates: HTML (inline CSS, autoescaped) and plain text."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from paperboy.mail.compose import Digest
+from paperboy.ranking import Period
+
+TEMPLATES = Path(__file__).parent / "templates"
+SNIPPET = 320  # characters of an abstract shown
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str
+
+
+@cache
+def _environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(TEMPLATES), trim_blocks=True, lstrip_blocks=True,
+                      autoescape=select_autoescape(enabled_extensions=("html",),
+                                                   default_for_string=False),
+                      keep_trailing_newline=True)
+    env.filters["snippet"] = snippet
+    env.filters["oneline"] = lambda text: " ".join(str(text).split())
+    env.filters["wrap"] = lambda text: textwrap.fill(text, 76, initial_indent="   ",
+                                                     subsequent_indent="   ")
+    return env
+
+
+def snippet(text: str, limit: int = SNIPPET) -> str:
+    """The start of a text on one line, cut at a word, with an ellipsis when cut."""
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    return flat[:limit].rsplit(" ", 1)[0].rstrip(",.;:") + "…"
+
+
+def period_label(period: Period) -> str:
+    if period.first == period.last:
+        return f"on {period.last:%a %-d %b %Y}"
+    return f"from {period.first:%-d %b} to {period.last:%-d %b %Y}"
+
+
+def digest(value: Digest, *, base_url: str, settings_url: str,
+           unsubscribe_url: str) -> Rendered:
+    label = period_label(value.period)
+    count = f"{value.total} paper{'' if value.total == 1 else 's'}" if value.total else "no papers"
+    subject = f"Your papers {label}: {count}"
+    heading = f"Your papers {label}"
+    context = {"digest": value, "subject": subject, "heading": heading, "period_label": label,
+               "base_url": base_url, "settings_url": settings_url,
+               "unsubscribe_url": unsubscribe_url}
+    return Rendered(subject, _render("digest.txt", context), _render("digest.html", context))
+
+
+def confirmation(*, email: str, base_url: str, confirm_url: str) -> Rendered:
+    subject = "Confirm your paperboy digest"
+    context = {"subject": subject, "email": email, "base_url": base_url,
+               "confirm_url": confirm_url}
+    return Rendered(subject, _render("confirm.txt", context), _render("confirm.html", context))
+
+
+def _render(name: str, context: Mapping[str, object]) -> str:
+    return _environment().get_template(name).render(context)

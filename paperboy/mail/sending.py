@@ -1,0 +1,73 @@
+"""Sending one ledger row's mail exactly once: claim, send with retries, record the outcome.
+
+The row is claimed (committed) before the first byte goes out and marked sent right after the
+server's 250, so a crash leaves it either untouched, or claimed with a lease that runs out
+(then it is sent again, with the same Message-ID), or done. The only mail a crash can
+duplicate is one whose 250 arrived in the instant before the crash.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+
+from paperboy.config import Settings
+from paperboy.mail.smtp import Mailer, PermanentFailure, TemporaryFailure
+from paperboy.store import Database, deliveries
+
+LEASE = timedelta(minutes=10)  # a sender that holds a row longer is presumed dead
+RETRY_LATER = timedelta(minutes=15)  # after the run's own retries: the next run's turn
+
+
+class ServerUnavailable(Exception):
+    """The SMTP server stayed unreachable through every retry: stop the run."""
+
+
+def claim(db: Database, user_id: int, kind: str, period: str
+          ) -> deliveries.Delivery | None:
+    """The ledger row, claimed for sending; None if it is done or another sender holds it."""
+    now = datetime.now(UTC)
+    with db.engine.begin() as conn:
+        row = deliveries.ensure(conn, user_id, kind, period, now)
+        if row.done or not deliveries.claim(conn, row.id, now, LEASE):
+            return None
+    return row
+
+
+def message_id(row: deliveries.Delivery, domain: str) -> str:
+    return f"<paperboy.{row.kind}.{row.id}.{row.period}@{domain}>"
+
+
+def deliver(db: Database, settings: Settings, mailer: Mailer, row: deliveries.Delivery,
+            message: EmailMessage, papers: int, *,
+            sleep: Callable[[float], None] = time.sleep) -> str:
+    """Send a claimed row's message; the status it ends in (sent, retry or failed).
+
+    Temporary failures are retried `mail_retries` times, `mail_backoff` seconds apart and
+    doubling; then the row waits for a later run. Raises ServerUnavailable when the server
+    could not be reached at all, so the caller stops instead of failing every row."""
+    for attempt in range(settings.mail_retries + 1):
+        try:
+            mailer.send(message)
+        except PermanentFailure as exc:
+            with db.engine.begin() as conn:
+                deliveries.mark_failed(conn, row.id, str(exc), datetime.now(UTC))
+            return "failed"
+        except TemporaryFailure as exc:
+            if attempt < settings.mail_retries:
+                sleep(settings.mail_backoff * 2 ** attempt)
+                continue
+            now = datetime.now(UTC)
+            with db.engine.begin() as conn:
+                deliveries.mark_retry(conn, row.id, str(exc),
+                                      now + RETRY_LATER * 2 ** min(row.attempts, 6), now)
+            if exc.connection:
+                raise ServerUnavailable(str(exc)) from None
+            return "retry"
+        with db.engine.begin() as conn:
+            deliveries.mark_sent(conn, row.id, str(message["Message-ID"]), papers,
+                                 datetime.now(UTC))
+        return "sent"
+    raise AssertionError("unreachable")

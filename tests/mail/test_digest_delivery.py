@@ -1,0 +1,124 @@
+"""Digests sent to a real SMTP server on loopback, read back and checked."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from paperboy.mail import digests as runs
+from paperboy.mail import tokens
+from paperboy.store import deliveries, subscriptions, users
+from tests.mail.conftest import DAY
+
+
+def by_recipient(server):
+    return {r.recipients[0]: r.message for r in server.received}
+
+
+def parts(message):
+    assert message.get_content_type() == "multipart/alternative"
+    plain = message.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    html = message.get_body(("html",)).get_content()
+    return plain, html
+
+
+def test_each_subscriber_gets_one_digest_with_reasons_links_and_unsubscribe(hub, smtp,
+                                                                             settings_for):
+    settings = settings_for(smtp.url)
+    report = runs.send(hub, settings, runs.for_date(hub, DAY))
+    assert (report.sent, report.failed, report.retry) == (2, 0, 0)
+    mails = by_recipient(smtp)
+    assert set(mails) == {"ada@example.org", "bob@example.org"}
+    ada = mails["ada@example.org"]
+    assert smtp.received[0].sender == "papers@hub.test"
+    assert ada["From"] == "Paperboy <papers@hub.test>"
+    assert ada["To"] == "ada <ada@example.org>"
+    assert ada["Subject"] == "Your papers on Tue 24 Nov 2026: 3 papers"
+    assert re.fullmatch(r"<paperboy\.digest\.\d+\.2026-11-24@hub\.test>", ada["Message-ID"])
+    assert ada["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    unsubscribe = re.fullmatch(r"<(http://hub\.test/unsubscribe\?token=(\S+))>",
+                               ada["List-Unsubscribe"])
+    assert unsubscribe is not None
+    assert tokens.read_unsubscribe(settings, unsubscribe.group(2)).email == "ada@example.org"
+    plain, html = parts(ada)
+    # the kv cache paper is both a search match and #1 trending: shown once, both reasons
+    assert plain.count("KV cache compression for long context") == 1
+    assert "Why: matches your search 'kv cache'; trending #1" in plain
+    assert "Why: trending #2" in plain  # speculative decoding
+    assert "Why: by emile zola, an author you follow" in plain  # Émile Zola, folded
+    assert "Yesterday's kv cache paper" not in plain  # another day
+    assert "protein folding" not in plain
+    assert "http://hub.test/papers/2611.00001" in plain
+    assert 'href="http://hub.test/papers/2611.00001"' in html
+    assert unsubscribe.group(1).replace("&", "&amp;") in html
+    assert "Unsubscribe: " + unsubscribe.group(1) in plain
+    bob_plain, _ = parts(mails["bob@example.org"])
+    assert "Robots that fold laundry" in bob_plain
+    assert "in cs.RO, a category you follow" in bob_plain
+
+
+def test_a_second_run_sends_nothing_again(hub, smtp, settings_for):
+    settings = settings_for(smtp.url)
+    runs.send(hub, settings, runs.for_date(hub, DAY))
+    again = runs.send(hub, settings, runs.for_date(hub, DAY))
+    assert (again.sent, again.done_before) == (0, 2)
+    assert len(smtp.received) == 2
+
+
+def test_nothing_is_sent_when_nothing_matches_unless_configured(hub, smtp, settings_for, db):
+    with db.engine.begin() as conn:
+        cat = users.create(conn, name="cat", email="cat@example.org", confirmed=True)
+        subscriptions.add(conn, cat.id, "category", "math.AG")
+    only_cat = [t for t in runs.for_date(db, DAY) if t.recipient.email == "cat@example.org"]
+    report = runs.send(db, settings_for(smtp.url), only_cat)
+    assert (report.sent, report.empty, len(smtp.received)) == (0, 1, 0)
+    with db.engine.connect() as conn:
+        assert deliveries.get(conn, cat.id, "digest", "2026-11-24").status == "empty"
+    report = runs.send(db, settings_for(smtp.url, digest_send_empty=True),
+                       runs.for_date(db, date(2026, 11, 20), "cat@example.org"))
+    assert report.sent == 1
+    plain, _ = parts(smtp.received[0].message)
+    assert "Nothing new matched your subscriptions" in plain
+
+
+def test_a_long_digest_is_capped_with_a_link_to_the_rest(hub, smtp, settings_for):
+    report = runs.send(hub, settings_for(smtp.url, digest_max_papers=1),
+                       runs.for_date(hub, DAY, "ada@example.org"))
+    assert report.sent == 1
+    plain, html = parts(smtp.received[0].message)
+    assert plain.count("Why:") == 1
+    assert "See all 3 papers (2 more):\nhttp://hub.test/digest?from=2026-11-24&to=2026-11-24" \
+        in plain
+    assert "http://hub.test/digest?from=2026-11-24&amp;to=2026-11-24" in html
+
+
+def test_a_weekly_digest_holds_the_seven_days_ending_on_the_date(hub, smtp, settings_for, db):
+    from paperboy.store import digests
+
+    with db.engine.begin() as conn:
+        digests.save(conn, users.by_email(conn, "ada@example.org").id, frequency="weekly")
+    runs.send(db, settings_for(smtp.url), runs.for_date(db, DAY, "ada@example.org"))
+    plain, _ = parts(smtp.received[0].message)
+    assert "Yesterday's kv cache paper" in plain
+    assert smtp.received[0].message["Subject"].startswith("Your papers from 18 Nov to 24 Nov")
+
+
+def test_a_dry_run_renders_without_sending_or_recording(hub, smtp, settings_for, db):
+    report = runs.send(hub, settings_for(smtp.url), runs.for_date(hub, DAY), dry_run=True)
+    assert len(report.previews) == 2 and report.sent == 0
+    assert smtp.received == []
+    with db.engine.connect() as conn:
+        assert deliveries.counts(conn) == {}
+
+
+def test_paused_unconfirmed_and_suspended_users_get_nothing(hub, db):
+    from paperboy.store import digests
+
+    with db.engine.begin() as conn:
+        ada = users.by_email(conn, "ada@example.org")
+        digests.save(conn, ada.id, paused=True)
+        eve = users.create(conn, name="eve", email="eve@example.org")  # not confirmed
+        subscriptions.add(conn, eve.id, "trending", 5)
+        bob = users.by_email(conn, "bob@example.org")
+        users.set_suspended(conn, bob.id, True)
+    assert runs.for_date(db, DAY) == []
