@@ -47,9 +47,10 @@ def settings_for(db):
     url = db.engine.url.render_as_string(hide_password=False)
 
     def make(smtp_url: str | None = None, **overrides):
-        return load_settings(database_url=url, smtp_url=smtp_url,
-                             mail_from="Paperboy <papers@hub.test>", secret_key=SECRET,
-                             base_url="http://hub.test", mail_backoff=0, **overrides)
+        values = {"database_url": url, "smtp_url": smtp_url, "secret_key": SECRET,
+                  "mail_from": "Paperboy <papers@hub.test>", "base_url": "http://hub.test",
+                  "mail_backoff": 0} | overrides
+        return load_settings(**values)
     return make
 
 
