@@ -41,10 +41,14 @@ class Settings(BaseSettings):
     max_retries: int = Field(5, ge=0, le=50)
     user_agent: str = "paperboy/0.1 (self-hosted daily papers hub)"
 
-    # Web.
-    secret_key: SecretStr | None = None
+    # Web. Without a secret key, `serve` makes a random one per start (sessions end on restart).
+    secret_key: SecretStr | None = Field(None, min_length=32)
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
+    secure_cookies: bool = False  # set when the hub is served over HTTPS
+    session_days: int = Field(30, ge=1, le=365)
+    submit_window_days: int = Field(14, ge=1, le=3650)  # /submit refuses older papers
+    rate_limit_scale: float = Field(1.0, gt=0, le=1000)  # multiplies every rate limit
 
     # Mail and the worker (docs/mail.md). The SMTP password may sit in the URL or, better, in
     # PAPERBOY_SMTP_PASSWORD(_FILE), which wins.
@@ -121,6 +125,7 @@ def load_settings(**overrides: Any) -> Settings:
             for e in exc.errors()
         )
         raise ConfigError(f"invalid settings: {problems}") from exc
+
 
 @dataclass(frozen=True)
 class SmtpTarget:

@@ -81,6 +81,13 @@ def daily_papers(conn: Connection, period: Period | None, *, now: datetime,
     return store_papers.get_many(conn, page)
 
 
+def submitted_by(conn: Connection, submitter: str, limit: int = 30) -> list[PaperRecord]:
+    """The papers a user submitted, latest listing day first."""
+    query = (_where(select(papers.c.uid), None, submitter)
+             .order_by(LISTING_DAY.desc(), papers.c.id.desc()).limit(limit))
+    return store_papers.get_many(conn, list(conn.execute(query).scalars()))
+
+
 def listing_days(conn: Connection, uids: list[str]) -> dict[str, date | None]:
     """The listing day the store computes for each paper (for checks against ranking.py)."""
     query = select(papers.c.uid, LISTING_DAY).where(papers.c.uid.in_(uids))

@@ -111,6 +111,11 @@ def row_id(conn: Connection, uid: str, *, hidden_too: bool = False) -> int | Non
     return found
 
 
+def uid_of(conn: Connection, paper_id: int) -> str:
+    uid: str = conn.execute(select(papers.c.uid).where(papers.c.id == paper_id)).scalar_one()
+    return uid
+
+
 def set_hidden(conn: Connection, paper_id: int, hidden: bool) -> None:
     """Hide a paper from listings, search and feeds, or show it again (an admin's call)."""
     conn.execute(update(papers).where(papers.c.id == paper_id).values(

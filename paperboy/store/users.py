@@ -72,6 +72,12 @@ def by_names(conn: Connection, names: list[str]) -> dict[str, User]:
     return {user.name: user for user in map(_one, rows) if user is not None}
 
 
+def suspended(conn: Connection) -> list[User]:
+    rows = conn.execute(select(users).where(users.c.suspended_at.is_not(None))
+                        .order_by(users.c.name))
+    return [user for user in map(_one, rows) if user is not None]
+
+
 def count(conn: Connection) -> int:
     return int(conn.execute(select(func.count()).select_from(users)).scalar_one())
 
@@ -80,6 +86,11 @@ def set_password(conn: Connection, user_id: int, password_hash: str) -> None:
     """A new password ends every session of the user."""
     conn.execute(update(users).where(users.c.id == user_id).values(
         password_hash=password_hash, session_epoch=users.c.session_epoch + 1))
+
+
+def end_sessions(conn: Connection, user_id: int) -> None:
+    conn.execute(update(users).where(users.c.id == user_id).values(
+        session_epoch=users.c.session_epoch + 1))
 
 
 def set_admin(conn: Connection, user_id: int, is_admin: bool) -> None:

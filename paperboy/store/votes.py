@@ -39,11 +39,11 @@ def voted(conn: Connection, user_id: int, paper_ids: Iterable[int]) -> set[int]:
     return set(conn.execute(query).scalars())
 
 
-def voted_uids(conn: Connection, user_id: int, limit: int = 50) -> list[str]:
-    """The papers the user upvoted, latest vote first."""
+def voted_uids(conn: Connection, user_id: int, limit: int | None = 50) -> list[str]:
+    """The papers the user upvoted, latest vote first (all of them with `limit=None`)."""
     query = (select(papers.c.uid).join(votes, votes.c.paper_id == papers.c.id)
              .where(votes.c.user_id == user_id, papers.c.hidden_at.is_(None))
-             .order_by(votes.c.created_at.desc()).limit(limit))
+             .order_by(votes.c.created_at.desc(), papers.c.id.desc()).limit(limit))
     return list(conn.execute(query).scalars())
 
 

@@ -2,6 +2,7 @@
 
 Routers are included in one place, in an order that matters: the API first (its
 `/papers/{id}.md`), then the listings (`/papers/date/...`, `/papers/trending`, feeds), search,
+the community's pages and forms (`/papers/{id}/upvote` and the like before the paper page),
 and last the paper page, whose `/papers/{id:path}` takes whatever is left under `/papers/`.
 """
 
@@ -21,7 +22,22 @@ HERE = Path(__file__).parent
 
 def create_app(settings: Settings) -> FastAPI:
     from paperboy.search.engine import SearchEngine
-    from paperboy.web import api, errors, listings, papers, search
+    from paperboy.web import (
+        accounts,
+        admin,
+        api,
+        api_writes,
+        auth,
+        collections,
+        comments,
+        errors,
+        listings,
+        papers,
+        search,
+        submit,
+        users,
+        votes,
+    )
     from paperboy.web.templating import make_templates
 
     db = open_database(settings.database_url)
@@ -31,12 +47,12 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.search = SearchEngine(db)  # one per app: it keeps the index snapshot
     app.state.templates = make_templates()
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    auth.add_sessions(app, settings)
     api.add_error_handlers(app)
     errors.install(app)  # HTML error pages, except under the API
-    app.include_router(api.router)
-    app.include_router(listings.router)
-    app.include_router(search.router)
-    app.include_router(papers.router)
+    for module in (api, api_writes, listings, search, accounts, users, collections, comments,
+                   votes, submit, admin, papers):
+        app.include_router(module.router)
     return app
 
 

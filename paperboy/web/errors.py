@@ -14,7 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 
 from paperboy.errors import PaperboyError
 from paperboy.web.templating import render
@@ -33,6 +33,8 @@ class PageError(PaperboyError):
 
 
 def install(app: FastAPI) -> None:
+    from paperboy.web.auth import SignInRequired, sign_in_redirect
+
     """Add the page handlers; call after the API added its own (which are kept for the API)."""
     json_invalid = app.exception_handlers.get(RequestValidationError)
 
@@ -54,11 +56,19 @@ def install(app: FastAPI) -> None:
         return response
 
     async def page_error(request: Request, exc: PageError) -> Response:
+        if _is_api(request):
+            return JSONResponse({"error": exc.message}, status_code=exc.status)
         return page(request, exc.status, exc.title, exc.message)
+
+    async def sign_in_required(request: Request, exc: SignInRequired) -> Response:
+        if _is_api(request):
+            return JSONResponse({"error": "sign in, or send an API token"}, status_code=401)
+        return sign_in_redirect(request)
 
     app.add_exception_handler(RequestValidationError, invalid)  # type: ignore[arg-type]
     app.add_exception_handler(HTTPException, http_error)  # type: ignore[arg-type]
     app.add_exception_handler(PageError, page_error)  # type: ignore[arg-type]
+    app.add_exception_handler(SignInRequired, sign_in_required)  # type: ignore[arg-type]
 
 
 def page(request: Request, status: int, title: str, message: str) -> Response:

@@ -31,3 +31,21 @@ def with_params(request: Request, path: str | None = None, **changes: str | int 
         del params["p"]
     query = urlencode(params)
     return (path if path is not None else request.url.path) + (f"?{query}" if query else "")
+
+
+def safe_next(value: str | None, default: str = "/") -> str:
+    """`value` if it is a path on this site, else `default`: no open redirects via `?next=`."""
+    if (not value or not value.startswith("/") or value.startswith(("//", "/\\"))
+            or any(ch in value for ch in "\r\n\t\\") or len(value) > 2000):
+        return default
+    return value
+
+
+def with_next(path: str, target: str) -> str:
+    """`path?next=target`, e.g. the sign-in page that comes back here afterwards."""
+    return f"{path}?{urlencode({'next': safe_next(target)})}"
+
+
+def here(request: Request) -> str:
+    """This page's path and query, for a form's `next` field."""
+    return request.url.path + (f"?{request.url.query}" if request.url.query else "")

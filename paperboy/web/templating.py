@@ -14,24 +14,34 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from paperboy.web.links import paper_path, with_params
+from paperboy.web.links import here, paper_path, with_params
 
 TEMPLATES = Path(__file__).parent / "templates"
 
 
 def make_templates() -> Jinja2Templates:
+    from paperboy.web import auth  # auth's errors render pages: imported late, not at load
+
     templates = Jinja2Templates(directory=TEMPLATES)
     templates.env.filters["day"] = day
     templates.env.filters["long_day"] = long_day
     templates.env.globals["paper_path"] = paper_path
     templates.env.globals["url_with"] = with_params
+    templates.env.globals["here"] = here
+    templates.env.globals["csrf_input"] = auth.csrf_input
+    templates.env.globals["voted"] = auth.voted
     return templates
 
 
 def render(request: Request, name: str, context: dict[str, Any],
            status_code: int = 200) -> HTMLResponse:
+    from paperboy.web.auth import current_user
+
+    context = {"viewer": current_user(request), **context}
     response: HTMLResponse = request.app.state.templates.TemplateResponse(
         request, name, context, status_code=status_code)
+    if context["viewer"] is not None:  # pages for one reader are not for shared caches
+        response.headers["Cache-Control"] = "private, no-store"
     return response
 
 

@@ -1,0 +1,56 @@
+"""What a user may choose: a name, an email, a password, a time zone. Each check returns the
+cleaned value or raises `InvalidInput(field, message)` with a message fit for the form."""
+
+from __future__ import annotations
+
+import re
+from zoneinfo import ZoneInfo, available_timezones
+
+NAME = re.compile(r"[a-z0-9][a-z0-9_-]{1,31}")
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+RESERVED = {"admin", "administrator", "root", "paperboy", "api", "static", "system", "support",
+            "help", "settings", "login", "logout", "signup", "submit", "me", "anonymous"}
+MIN_PASSWORD, MAX_PASSWORD = 10, 1024
+
+
+class InvalidInput(ValueError):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+def name(value: str) -> str:
+    cleaned = value.strip().lower()
+    if not NAME.fullmatch(cleaned):
+        raise InvalidInput("name", "2 to 32 characters: letters, digits, '-' or '_', "
+                                   "starting with a letter or digit")
+    if cleaned in RESERVED:
+        raise InvalidInput("name", f"{cleaned!r} is reserved; choose another")
+    return cleaned
+
+
+def email(value: str) -> str:
+    cleaned = value.strip().lower()
+    if len(cleaned) > 254 or not EMAIL.fullmatch(cleaned):
+        raise InvalidInput("email", "not an email address")
+    return cleaned
+
+
+def password(value: str) -> str:
+    if len(value) < MIN_PASSWORD:
+        raise InvalidInput("password", f"at least {MIN_PASSWORD} characters")
+    if len(value) > MAX_PASSWORD:
+        raise InvalidInput("password", f"at most {MAX_PASSWORD} characters")
+    if not value.strip():
+        raise InvalidInput("password", "not only spaces")
+    return value
+
+
+def timezone(value: str) -> str:
+    cleaned = value.strip()
+    if cleaned not in available_timezones() and cleaned != "UTC":
+        raise InvalidInput("timezone", f"unknown time zone {cleaned[:64]!r} "
+                                       "(use a name such as Europe/Paris)")
+    ZoneInfo(cleaned)
+    return cleaned
