@@ -72,6 +72,11 @@ def by_names(conn: Connection, names: list[str]) -> dict[str, User]:
     return {user.name: user for user in map(_one, rows) if user is not None}
 
 
+def everyone(conn: Connection) -> list[User]:
+    return [user for user in map(_one, conn.execute(select(users).order_by(users.c.name)))
+            if user is not None]
+
+
 def suspended(conn: Connection) -> list[User]:
     rows = conn.execute(select(users).where(users.c.suspended_at.is_not(None))
                         .order_by(users.c.name))
