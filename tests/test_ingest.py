@@ -13,9 +13,10 @@ from tests.conftest import SHARED
 PAPER_TABLES = ("papers", "paper_categories", "ingest_runs")
 
 
-def content(db_path) -> dict[str, list[tuple[object, ...]]]:
-    with sqlite3.connect(db_path) as conn:
-        return {t: sorted(conn.execute(f"SELECT * FROM {t}").fetchall(), key=repr)
+def content(db) -> dict[str, list[tuple[object, ...]]]:
+    with db.engine.connect() as conn:
+        return {t: sorted((tuple(row) for row in conn.exec_driver_sql(f"SELECT * FROM {t}")),
+                          key=repr)
                 for t in PAPER_TABLES}
 
 
@@ -58,15 +59,14 @@ def test_a_newer_version_updates_and_an_older_one_is_unchanged(db, tmp_path):
 
 def test_a_corrupt_input_leaves_the_database_exactly_as_it_was(db, tmp_path):
     import_files(db, [str(SHARED / "corpus" / "papers.jsonl")])
-    db_path = db.engine.url.database
-    before = content(db_path)
+    before = content(db)
     bad = write(tmp_path / "bad.jsonl", snapshot_line("2401.00009") * 3 + "{oops\n"
                 + snapshot_line("2401.00010"))
     with pytest.raises(ImportRejected) as caught:
         import_files(db, [bad])
     assert caught.value.report.totals.rejected == 1
     assert "bad.jsonl, line 4" in str(caught.value.report.inputs[0].errors[0])
-    assert content(db_path) == before
+    assert content(db) == before
 
 
 def test_an_unreadable_file_after_a_good_one_rejects_the_whole_import(db, tmp_path):
@@ -150,9 +150,9 @@ def test_progress_reports_every_byte(db, tmp_path):
     assert sum(seen) == path.stat().st_size
 
 
-def test_a_copy_of_the_database_is_consistent_after_import(db, tmp_path):
-    import_files(db, [str(SHARED / "corpus" / "papers.jsonl")])
-    shutil.copy(db.engine.url.database, tmp_path / "copy.db")
+def test_a_copy_of_the_database_is_consistent_after_import(sqlite_db, tmp_path):
+    import_files(sqlite_db, [str(SHARED / "corpus" / "papers.jsonl")])
+    shutil.copy(sqlite_db.engine.url.database, tmp_path / "copy.db")
     with sqlite3.connect(tmp_path / "copy.db") as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
 

@@ -41,7 +41,23 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def create_db_engine(url: str) -> Engine:
+@dataclass(frozen=True)
+class PoolSettings:
+    """How a PostgreSQL process holds its connections (SQLite opens a file per use).
+
+    Size the pool for the process, not the hub: every web or worker process keeps up to
+    `size + overflow` connections, so (processes x that) must stay under the server's
+    `max_connections` (100 by default). The defaults suit 4 web processes and 3 workers.
+    """
+
+    size: int = 5
+    overflow: int = 5
+    timeout: float = 30.0  # seconds to wait for a free connection before failing
+    recycle: int = 1800  # seconds before a connection is replaced (outlives server restarts)
+    statement_timeout_ms: int = 30_000  # a runaway query is cancelled, never holds a worker
+
+
+def create_db_engine(url: str, pool: PoolSettings = PoolSettings()) -> Engine:
     url = normalize_url(url)
     if url.startswith("sqlite"):
         path = (make_url(url).database or "").removeprefix("file:")  # URI form: file:x?mode=ro
@@ -50,7 +66,13 @@ def create_db_engine(url: str) -> Engine:
         engine = create_engine(url)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    # Statement timeout and UTC per connection, set at connect time (no extra round trip);
+    # migrations and bulk loads lift the timeout for their own transaction.
+    options = f"-c statement_timeout={pool.statement_timeout_ms} -c TimeZone=UTC"
+    return create_engine(url, pool_pre_ping=True, pool_size=pool.size,
+                         max_overflow=pool.overflow, pool_timeout=pool.timeout,
+                         pool_recycle=pool.recycle,
+                         connect_args={"options": options, "application_name": "paperboy"})
 
 
 @dataclass
@@ -61,18 +83,23 @@ class Database:
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
 
+    @property
+    def is_postgresql(self) -> bool:
+        return self.engine.dialect.name == "postgresql"
+
     def dispose(self) -> None:
         self.engine.dispose()
 
 
-def open_database(url: str, *, migrate: bool = True) -> Database:
+def open_database(url: str, *, migrate: bool = True,
+                  pool: PoolSettings = PoolSettings()) -> Database:
     """Open the database at `url`; bring an empty or older schema up to date unless told not to.
 
     A database whose schema is newer than this code is refused.
     """
     from paperboy.store import migrations
 
-    db = Database(create_db_engine(url))
+    db = Database(create_db_engine(url, pool))
     try:
         if migrate:
             migrations.upgrade(db.engine)

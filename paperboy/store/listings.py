@@ -15,6 +15,7 @@ from paperboy import ranking
 from paperboy.models import PaperRecord
 from paperboy.ranking import Period
 from paperboy.store import papers as store_papers
+from paperboy.store.dialect import utc_day
 from paperboy.store.schema import papers
 
 Sort = Literal["publishedAt", "trending"]  # what the JSON API accepts
@@ -22,7 +23,7 @@ SORTS: tuple[Sort, ...] = ("publishedAt", "trending")
 Order = Literal["publishedAt", "trending", "upvotes"]  # what the pages offer
 
 LISTING_DAY = type_coerce(func.coalesce(papers.c.listing_date, papers.c.announced,
-                                        func.date(papers.c.published)), Date)
+                                        utc_day(papers.c.published)), Date)
 # Upvotes imported from a daily-papers listing plus this hub's own.
 UPVOTES = func.coalesce(papers.c.upvotes, 0) + papers.c.local_upvotes
 VISIBLE = papers.c.hidden_at.is_(None)

@@ -12,6 +12,7 @@ import orjson
 from sqlalchemy import ColumnElement, Connection, delete, func, insert, select, update
 
 from paperboy.models import Author, PaperRecord, Version, merge
+from paperboy.store.dialect import utc_day
 from paperboy.store.schema import paper_categories, paper_index, papers
 
 # Columns that mirror a PaperRecord field of the same name.
@@ -136,7 +137,7 @@ def count(conn: Connection) -> int:
 
 def latest(conn: Connection, limit: int = 50) -> list[PaperRecord]:
     """The most recently listed, announced or published papers."""
-    day = func.coalesce(papers.c.listing_date, papers.c.announced, func.date(papers.c.published))
+    day = func.coalesce(papers.c.listing_date, papers.c.announced, utc_day(papers.c.published))
     query = (select(papers.c.uid).where(papers.c.hidden_at.is_(None))
              .order_by(day.desc().nulls_last(), papers.c.id.desc()).limit(limit))
     uids = list(conn.execute(query).scalars())

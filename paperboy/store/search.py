@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, Date, Select, delete, func, insert, or_, select, type_coerce
 
+from paperboy.store.dialect import utc_day
 from paperboy.store.schema import paper_categories, paper_index, papers
 
 
@@ -151,7 +152,7 @@ def newest_matching(conn: Connection, filters: Filters, limit: int) -> list[int]
 
 
 # What date filters in search mean: the day of v1, else of the announcement or listing.
-PUBLISHED_DAY = type_coerce(func.coalesce(func.date(papers.c.published), papers.c.announced,
+PUBLISHED_DAY = type_coerce(func.coalesce(utc_day(papers.c.published), papers.c.announced,
                                           papers.c.listing_date), Date)
 
 

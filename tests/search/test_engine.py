@@ -6,6 +6,7 @@ from paperboy.ingest import import_files
 from paperboy.search.engine import SearchEngine
 from paperboy.search.indexer import index_papers
 from paperboy.store import search as store
+from tests.search.conftest import DEMO
 
 
 def uids(results):
@@ -129,11 +130,12 @@ def test_the_first_search_stores_the_terms_it_had_to_compute(demo_db):
         assert store.count_pending(conn, None) == 0
 
 
-def test_a_read_only_database_is_still_searchable(demo_db):
+def test_a_read_only_database_is_still_searchable(sqlite_db):
     from paperboy.store import open_database
 
-    path = demo_db.engine.url.database
-    demo_db.dispose()
+    import_files(sqlite_db, [str(DEMO)])
+    path = sqlite_db.engine.url.database
+    sqlite_db.dispose()
     read_only = open_database(f"sqlite:///file:{path}?mode=ro&uri=true")
     try:
         results = SearchEngine(read_only, use_model=False).search("attention", mode="bm25")

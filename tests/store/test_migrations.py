@@ -22,8 +22,8 @@ def test_the_migrations_create_exactly_the_tables_the_queries_use(db):
     assert differences == []
 
 
-def test_sqlite_pragmas_are_set(db):
-    with db.engine.connect() as conn:
+def test_sqlite_pragmas_are_set(sqlite_db):
+    with sqlite_db.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
 
@@ -61,3 +61,18 @@ def test_unsupported_urls_are_refused(given):
 def test_a_path_in_a_missing_folder_is_refused(tmp_path):
     with pytest.raises(DatabaseError, match="does not exist"):
         open_database(str(tmp_path / "no" / "such" / "folder" / "x.db"))
+
+
+def test_postgresql_connections_run_in_utc_with_a_statement_timeout(postgres_url):
+    db = open_database(postgres_url)
+    try:
+        with db.engine.connect() as conn:
+            assert conn.exec_driver_sql("SHOW TimeZone").scalar() == "UTC"
+            assert conn.exec_driver_sql("SHOW statement_timeout").scalar() == "30s"
+    finally:
+        db.dispose()
+
+
+def test_a_postgresql_server_that_is_not_there_gets_a_clear_error():
+    with pytest.raises(DatabaseError, match="cannot open"):
+        open_database("postgresql://nobody@127.0.0.1:1/none")
