@@ -107,7 +107,7 @@ def change_timezone(request: Request, user: User = Depends(require_user),
     try:
         chosen = rules.timezone(timezone)
     except rules.InvalidInput as problem:
-        return _account(request, user, error=problem.message.capitalize() + ".")
+        return _account(request, user, error=f"Time zone: {problem.message}.")
     with request.app.state.db.engine.begin() as conn:
         users.set_timezone(conn, user.id, chosen)
     return RedirectResponse("/account", status_code=303)
