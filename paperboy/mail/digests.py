@@ -122,7 +122,7 @@ def send(db: Database, settings: Settings, targets: list[Target], *, dry_run: bo
 def _one(ctx: DigestContext, mailer: Mailer | None, target: Target, report: RunReport,
          dry_run: bool, sleep: Callable[[float], None]) -> str:
     r, settings = target.recipient, ctx.settings
-    row = None if dry_run else sending.claim(ctx.db, r.user_id, KIND, target.key)
+    row = None if dry_run else sending.claim(ctx.db, settings, r.user_id, KIND, target.key)
     if not dry_run and row is None:
         return _why_not_claimed(ctx.db, r.user_id, target.key)
     with ctx.db.engine.connect() as conn:

@@ -17,7 +17,6 @@ from paperboy.config import Settings
 from paperboy.mail.smtp import Mailer, PermanentFailure, TemporaryFailure
 from paperboy.store import Database, deliveries
 
-LEASE = timedelta(minutes=10)  # a sender that holds a row longer is presumed dead
 RETRY_LATER = timedelta(minutes=15)  # after the run's own retries: the next run's turn
 
 
@@ -25,13 +24,15 @@ class ServerUnavailable(Exception):
     """The SMTP server stayed unreachable through every retry: stop the run."""
 
 
-def claim(db: Database, user_id: int, kind: str, period: str
+def claim(db: Database, settings: Settings, user_id: int, kind: str, period: str
           ) -> deliveries.Delivery | None:
-    """The ledger row, claimed for sending; None if it is done or another sender holds it."""
+    """The ledger row, claimed for sending; None if it is done or another sender holds it
+    (a sender that died holds it for `mail_lease` seconds)."""
     now = datetime.now(UTC)
+    lease = timedelta(seconds=settings.mail_lease)
     with db.engine.begin() as conn:
         row = deliveries.ensure(conn, user_id, kind, period, now)
-        if row.done or not deliveries.claim(conn, row.id, now, LEASE):
+        if row.done or not deliveries.claim(conn, row.id, now, lease):
             return None
     return row
 

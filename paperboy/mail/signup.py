@@ -113,7 +113,7 @@ def send_confirmations(db: Database, settings: Settings, *,
 
 def _send_one(db: Database, settings: Settings, mailer: Mailer, row: deliveries.Delivery,
               sleep: Callable[[float], None]) -> str:
-    claimed = sending.claim(db, row.user_id, KIND, row.period)
+    claimed = sending.claim(db, settings, row.user_id, KIND, row.period)
     if claimed is None:
         return "held"
     with db.engine.connect() as conn:

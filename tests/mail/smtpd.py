@@ -53,6 +53,7 @@ class Sink:
             await asyncio.sleep(self.delay)
         if self.on_data is not None:
             self.on_data(self.data_count)
+            await asyncio.sleep(0.3)  # lets a client that died meanwhile be noticed
         if self.replies:
             reply = self.replies.pop(0)
             if reply == "drop":

@@ -1,0 +1,97 @@
+"""The delivery tables: subscription values checked, digest settings, the ledger's claims."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from paperboy.store import deliveries, digests, subscriptions, users
+from paperboy.store.digests import InvalidDigestSettings
+from paperboy.store.subscriptions import InvalidSubscription
+
+NOW = datetime(2026, 11, 24, 8, tzinfo=UTC)
+
+
+@pytest.fixture
+def ada(db):
+    with db.engine.begin() as conn:
+        return users.create(conn, name="ada", email="ada@example.org", confirmed=True)
+
+
+@pytest.mark.parametrize(("kind", "value", "stored"), [
+    ("query", "  kv   cache ", "kv cache"),
+    ("author", "Yann LeCun", "Yann LeCun"),
+    ("category", "cs.CL", "cs.CL"),
+    ("category", "hep-th", "hep-th"),
+    ("trending", 10, "10"),
+    ("recommended", "ignored", ""),
+])
+def test_values_are_stored_tidied(kind, value, stored):
+    assert subscriptions.normalize(kind, value) == (kind, stored)
+
+
+@pytest.mark.parametrize(("kind", "value", "message"), [
+    ("weather", "x", "kind: 'weather' is not one of query, author"),
+    ("query", "   ", "query: must not be empty"),
+    ("author", "x" * 501, "author: longer than 500 characters"),
+    ("category", "cs CL", "category: 'cs CL' is not an arXiv category"),
+    ("trending", "0", "trending: '0' is not a number of papers from 1 to 100"),
+    ("trending", "ten", "trending: 'ten' is not a number"),
+])
+def test_bad_values_are_refused_naming_the_field(kind, value, message):
+    with pytest.raises(InvalidSubscription) as caught:
+        subscriptions.normalize(kind, value)
+    assert str(caught.value).startswith(message)
+
+
+def test_adding_twice_keeps_one_and_removal_is_per_user(db, ada):
+    with db.engine.begin() as conn:
+        first = subscriptions.add(conn, ada.id, "query", "kv cache")
+        again = subscriptions.add(conn, ada.id, "query", " kv cache ")
+        bob = users.create(conn, name="bob", email="bob@example.org")
+        assert first == again
+        assert not subscriptions.remove(conn, first.id, user_id=bob.id)
+        assert subscriptions.remove(conn, first.id, user_id=ada.id)
+        assert subscriptions.for_user(conn, ada.id) == []
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"frequency": "hourly"}, "frequency: 'hourly' is not one of daily-weekdays"),
+    ({"hour": 24}, "hour: 24 is not an hour from 0 to 23"),
+    ({"weekday": 7}, "weekday: 7 is not a weekday"),
+])
+def test_digest_settings_are_checked(db, ada, change, message):
+    with db.engine.begin() as conn, pytest.raises(InvalidDigestSettings, match=message):
+        digests.save(conn, ada.id, **change)
+
+
+def test_digest_settings_default_then_keep_what_is_not_changed(db, ada):
+    with db.engine.begin() as conn:
+        assert digests.get(conn, ada.id) == digests.DEFAULTS
+        digests.save(conn, ada.id, hour=9)
+        digests.save(conn, ada.id, frequency="weekly", paused=True)
+        assert digests.get(conn, ada.id) == digests.DigestSettings("weekly", 9, 0, True)
+
+
+def test_a_ledger_row_is_claimed_by_one_sender_until_its_lease_ends(db, ada):
+    lease = timedelta(minutes=10)
+    with db.engine.begin() as conn:
+        row = deliveries.ensure(conn, ada.id, "digest", "2026-11-23", NOW)
+        assert deliveries.ensure(conn, ada.id, "digest", "2026-11-23", NOW).id == row.id
+        assert deliveries.claim(conn, row.id, NOW, lease)
+        assert not deliveries.claim(conn, row.id, NOW + timedelta(minutes=9), lease)
+        assert deliveries.claim(conn, row.id, NOW + timedelta(minutes=11), lease)  # sender died
+        deliveries.mark_sent(conn, row.id, "<id@hub>", 3, NOW)
+        assert not deliveries.claim(conn, row.id, NOW + timedelta(days=1), lease)
+        done = deliveries.by_id(conn, row.id)
+    assert (done.status, done.attempts, done.papers, done.done) == ("sent", 2, 3, True)
+
+
+def test_a_retry_waits_for_its_time(db, ada):
+    with db.engine.begin() as conn:
+        row = deliveries.ensure(conn, ada.id, "digest", "2026-11-23", NOW)
+        deliveries.claim(conn, row.id, NOW, timedelta(minutes=10))
+        deliveries.mark_retry(conn, row.id, "451 busy", NOW + timedelta(minutes=15), NOW)
+        assert not deliveries.claim(conn, row.id, NOW + timedelta(minutes=14), timedelta(1))
+        assert deliveries.claim(conn, row.id, NOW + timedelta(minutes=15), timedelta(1))
