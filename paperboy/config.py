@@ -59,6 +59,7 @@ class Settings(BaseSettings):
     base_url: str = "http://127.0.0.1:8000"  # where links in mail point
     mail_retries: int = Field(3, ge=0, le=20)  # temporary SMTP failures retried in one run
     mail_backoff: float = Field(2.0, ge=0, le=600)  # seconds before the first retry, doubling
+    mail_lease: float = Field(600.0, gt=0, le=86400)  # seconds a crashed sender holds a mail
     digest_max_papers: int = Field(25, ge=1, le=500)  # the rest is a link
     digest_send_empty: bool = False  # mail "nothing new" rather than nothing
     digest_recommendations: int = Field(5, ge=1, le=50)
