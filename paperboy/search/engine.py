@@ -20,13 +20,14 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from paperboy.models import PaperRecord
 from paperboy.search import text
+from paperboy.search.database import rank_in_database
 from paperboy.search.dense import DenseIndex
 from paperboy.search.embed import MODEL_NAME, load_embedder
 from paperboy.search.indexer import index_papers
 from paperboy.search.lexical import LexicalIndex
 from paperboy.search.query import Query, parse_query
 from paperboy.search.rank import Mode, rank, top
-from paperboy.store import Database, papers
+from paperboy.store import Database, papers, pgsearch
 from paperboy.store import search as store
 
 MAX_RESULTS = 1000  # ranked candidates kept for filtering and paging
@@ -73,8 +74,22 @@ class SearchEngine:
                 paper = papers.get(conn, parsed.arxiv_id)
             if paper:
                 return SearchResults([Hit(paper, 1.0)], 1, mode, parsed, redirect=paper.uid)
+        if self.db.is_postgresql:
+            ranked, mode = self._rank_in_database(parsed, mode, notes)
+        else:
+            ranked, mode = self._rank_in_process(parsed, mode, notes)
+        ranked = self._apply_text_filters(parsed, ranked)
+        page = ranked[offset:offset + limit]
+        with self.db.engine.connect() as conn:
+            found = papers.get_by_ids(conn, [paper_id for paper_id, _ in page])
+        hits = [Hit(found[paper_id], score) for paper_id, score in page if paper_id in found]
+        return SearchResults(hits, len(ranked), mode, parsed, tuple(notes))
+
+    def _rank_in_process(self, parsed: Query, mode: Mode, notes: list[str]
+                         ) -> tuple[list[tuple[int, float]], Mode]:
         snapshot = self._current()
-        vector, mode, why = self._query_vector(parsed.text, mode, snapshot)
+        vector, mode, why = self._query_vector(parsed.text, mode,
+                                               snapshot.dense is not None)
         if why:
             notes.append(why)
         mask = self._mask(parsed, snapshot)
@@ -87,15 +102,25 @@ class SearchEngine:
             with self.db.engine.connect() as conn:
                 ranked = [(i, 0.0) for i in store.newest_matching(conn, _filters(parsed),
                                                                    MAX_RESULTS)]
-        ranked = self._apply_text_filters(parsed, ranked)
-        page = ranked[offset:offset + limit]
+        return ranked, mode
+
+    def _rank_in_database(self, parsed: Query, mode: Mode, notes: list[str]
+                          ) -> tuple[list[tuple[int, float]], Mode]:
         with self.db.engine.connect() as conn:
-            found = papers.get_by_ids(conn, [paper_id for paper_id, _ in page])
-        hits = [Hit(found[paper_id], score) for paper_id, score in page if paper_id in found]
-        return SearchResults(hits, len(ranked), mode, parsed, tuple(notes))
+            if not parsed.text:
+                return [(i, 0.0) for i in store.newest_matching(conn, _filters(parsed),
+                                                                 MAX_RESULTS)], mode
+            vector, mode, why = self._query_vector(parsed.text, mode,
+                                                   pgsearch.any_embedding(conn))
+            if why:
+                notes.append(why)
+            allowed = store.filtered_ids(_filters(parsed)) if _has_filters(parsed) else None
+            return rank_in_database(conn, mode, parsed.text, vector, allowed, MAX_RESULTS), mode
 
     def related(self, uid: str, limit: int = 10) -> list[Hit]:
         """Papers nearest to one paper: by its vector when it has one, else by its words."""
+        if self.db.is_postgresql:
+            return self._related_in_database(uid, limit)
         snapshot = self._current()
         with self.db.engine.connect() as conn:
             paper_id = store.paper_id(conn, uid)
@@ -115,11 +140,27 @@ class SearchEngine:
         return [Hit(found[i], float(scores[r])) for i, r in zip(ids, rows, strict=True)
                 if i in found]
 
-    def _query_vector(self, query_text: str, mode: Mode, snapshot: _Snapshot
+    def _related_in_database(self, uid: str, limit: int) -> list[Hit]:
+        with self.db.engine.connect() as conn:
+            paper_id = store.paper_id(conn, uid)
+            paper = papers.get(conn, uid)
+            if paper_id is None or paper is None:
+                return []
+            vector = (pgsearch.embedding_of(conn, paper_id) if pgsearch.has_embeddings(conn)
+                      else None)
+            if vector is not None:
+                ranked = pgsearch.dense_top(conn, vector, None, limit, exclude=paper_id)
+            else:
+                ranked = [(i, s) for i, s in pgsearch.lexical_top(
+                    conn, f"{paper.title} {paper.abstract}", None, limit + 1) if i != paper_id]
+            found = papers.get_by_ids(conn, [i for i, _ in ranked[:limit]])
+        return [Hit(found[i], score) for i, score in ranked[:limit] if i in found]
+
+    def _query_vector(self, query_text: str, mode: Mode, have_vectors: bool
                       ) -> tuple[np.ndarray | None, Mode, str | None]:
         if mode == "bm25" or not query_text:
             return None, mode, None
-        if snapshot.dense is None:
+        if not have_vectors:
             return None, "bm25", "no paper has an embedding yet (run `paperboy index`): " \
                                  "lexical ranking only"
         embedder, why = load_embedder() if self.use_model else (None, "model disabled")
@@ -128,8 +169,7 @@ class SearchEngine:
         return embedder.encode_query(query_text), mode, None
 
     def _mask(self, query: Query, snapshot: _Snapshot) -> npt.NDArray[np.bool_] | None:
-        if not (query.categories or query.authors or query.date_from or query.date_to
-                or query.has_code):
+        if not _has_filters(query):
             return None
         with self.db.engine.connect() as conn:
             allowed = store.matching_ids(conn, _filters(query))
@@ -170,6 +210,12 @@ class SearchEngine:
         except SQLAlchemyError as exc:
             log.info("could not store search terms (%s); tokenizing in memory", exc)
             return False
+
+
+def _has_filters(query: Query) -> bool:
+    """Whether the query narrows by something other than words (exclusions come after)."""
+    return bool(query.categories or query.authors or query.date_from or query.date_to
+                or query.has_code)
 
 
 def _filters(query: Query) -> store.Filters:

@@ -91,18 +91,19 @@ class Database:
         self.engine.dispose()
 
 
-def open_database(url: str, *, migrate: bool = True,
-                  pool: PoolSettings = PoolSettings()) -> Database:
+def open_database(url: str, *, migrate: bool = True, pool: PoolSettings = PoolSettings(),
+                  vectors: bool = True) -> Database:
     """Open the database at `url`; bring an empty or older schema up to date unless told not to.
 
-    A database whose schema is newer than this code is refused.
+    A database whose schema is newer than this code is refused. `vectors=False` migrates a
+    PostgreSQL server that lacks pgvector in lexical-only mode (no dense search).
     """
     from paperboy.store import migrations
 
     db = Database(create_db_engine(url, pool))
     try:
         if migrate:
-            migrations.upgrade(db.engine)
+            migrations.upgrade(db.engine, vectors)
         else:
             migrations.check_not_newer(db.engine)
     except Exception:

@@ -8,8 +8,20 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Date, Select, delete, func, insert, or_, select, type_coerce
+from sqlalchemy import (
+    Connection,
+    Date,
+    Select,
+    delete,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    type_coerce,
+)
 
+from paperboy.store import pgsearch
 from paperboy.store.dialect import utc_day
 from paperboy.store.schema import paper_categories, paper_index, papers
 
@@ -93,17 +105,25 @@ def texts(conn: Connection, paper_ids: Iterable[int]) -> list[PaperText]:
     return rows
 
 
-def _pending(model: str | None) -> Any:
-    """Papers whose index row is missing, or (with a model) has no vector from that model."""
+def _pending(conn: Connection, model: str | None) -> Any:
+    """Papers whose index row is missing, or (with a model) has no vector from that model.
+
+    PostgreSQL keeps vectors in `embedding` (pgvector); in lexical-only mode it keeps none.
+    """
     joined = papers.outerjoin(paper_index, paper_index.c.paper_id == papers.c.id)
+    vector: Any = paper_index.c.vector
+    if conn.dialect.name == "postgresql":
+        if not pgsearch.has_embeddings(conn):
+            model = None
+        vector = literal_column("paper_index.embedding")
     if model is None:
         return joined, paper_index.c.paper_id.is_(None)
-    return joined, or_(paper_index.c.vector.is_(None), paper_index.c.model != model)
+    return joined, or_(vector.is_(None), paper_index.c.model != model)
 
 
 def pending(conn: Connection, model: str | None, limit: int) -> list[PendingPaper]:
     """Papers to index, oldest first, with the change time their text had when read."""
-    joined, condition = _pending(model)
+    joined, condition = _pending(conn, model)
     query = (select(papers.c.id, papers.c.title, papers.c.abstract, papers.c.authors,
                     papers.c.modified_at)
              .select_from(joined).where(condition).order_by(papers.c.id).limit(limit))
@@ -112,7 +132,7 @@ def pending(conn: Connection, model: str | None, limit: int) -> list[PendingPape
 
 
 def count_pending(conn: Connection, model: str | None) -> int:
-    joined, condition = _pending(model)
+    joined, condition = _pending(conn, model)
     return int(conn.execute(select(func.count()).select_from(joined).where(condition))
                .scalar_one())
 
@@ -130,9 +150,13 @@ def save_index(conn: Connection, rows: Sequence[IndexEntry]) -> set[int]:
     conn.execute(delete(paper_index).where(paper_index.c.paper_id.in_(
         [r.paper_id for r in fresh])))
     now = datetime.now(UTC)
+    in_postgres = conn.dialect.name == "postgresql"
     conn.execute(insert(paper_index), [
-        {"paper_id": r.paper_id, "terms": r.terms, "model": r.model, "vector": r.vector,
-         "indexed_at": now} for r in fresh])
+        {"paper_id": r.paper_id, "terms": r.terms, "model": r.model,
+         "vector": None if in_postgres else r.vector, "indexed_at": now} for r in fresh])
+    if in_postgres and pgsearch.has_embeddings(conn):
+        pgsearch.save_embeddings(conn, [(r.paper_id, r.vector) for r in fresh
+                                        if r.vector is not None])
     return {r.paper_id for r in fresh}
 
 
@@ -142,12 +166,12 @@ def clear_index(conn: Connection) -> None:
 
 def matching_ids(conn: Connection, filters: Filters) -> set[int]:
     """Ids of the papers that pass every filter."""
-    return set(conn.execute(_filtered(filters)).scalars())
+    return set(conn.execute(filtered_ids(filters)).scalars())
 
 
 def newest_matching(conn: Connection, filters: Filters, limit: int) -> list[int]:
     """Ids of the papers that pass every filter, newest first."""
-    query = _filtered(filters).order_by(PUBLISHED_DAY.desc().nulls_last(), papers.c.id.desc())
+    query = filtered_ids(filters).order_by(PUBLISHED_DAY.desc().nulls_last(), papers.c.id.desc())
     return list(conn.execute(query.limit(limit)).scalars())
 
 
@@ -156,7 +180,8 @@ PUBLISHED_DAY = type_coerce(func.coalesce(utc_day(papers.c.published), papers.c.
                                           papers.c.listing_date), Date)
 
 
-def _filtered(filters: Filters) -> Select[Any]:
+def filtered_ids(filters: Filters) -> Select[Any]:
+    """A query for the ids of the papers that pass every filter."""
     day = PUBLISHED_DAY
     query = select(papers.c.id)
     if filters.categories:

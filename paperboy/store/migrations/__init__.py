@@ -16,10 +16,11 @@ from paperboy.errors import DatabaseError
 HERE = Path(__file__).parent
 
 
-def _config(engine: Engine) -> Config:
+def _config(engine: Engine, vectors: bool) -> Config:
     config = Config()
     config.set_main_option("script_location", str(HERE))
     config.attributes["engine"] = engine
+    config.attributes["vectors"] = vectors  # False: PostgreSQL without pgvector (0004)
     return config
 
 
@@ -47,13 +48,16 @@ def check_not_newer(engine: Engine) -> None:
         )
 
 
-def upgrade(engine: Engine) -> bool:
-    """Bring the schema up to date. Returns whether anything was applied."""
+def upgrade(engine: Engine, vectors: bool = True) -> bool:
+    """Bring the schema up to date. Returns whether anything was applied.
+
+    `vectors=False` leaves dense search out on a PostgreSQL server without pgvector.
+    """
     check_not_newer(engine)
     if current_revision(engine) == head_revision():
         return False
     try:
-        command.upgrade(_config(engine), "head")
+        command.upgrade(_config(engine, vectors), "head")
     except SQLAlchemyError as exc:
         raise DatabaseError(f"database: migration failed: {exc}") from exc
     return True

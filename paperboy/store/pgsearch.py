@@ -1,0 +1,228 @@
+"""Search inside PostgreSQL: a weighted tsvector with a GIN index, pgvector with HNSW.
+
+The objects come from migration 0004 and exist on PostgreSQL only, so they are declared here
+rather than in schema.py. Lexical ranking is `ts_rank_cd` over the words of the query joined
+by OR (as BM25 does: a paper need not hold every word), with field weights like BM25F's.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from pgvector.sqlalchemy import Vector
+from sqlalchemy import (
+    Column,
+    Connection,
+    Integer,
+    MetaData,
+    Select,
+    Table,
+    Text,
+    bindparam,
+    cast,
+    func,
+    literal,
+    select,
+    text,
+)
+from sqlalchemy.dialects.postgresql import REGCONFIG, TSQUERY, TSVECTOR
+
+Allowed = Select[Any] | None  # a query for the ids a result may have (None: any)
+
+
+# What migration 0004 adds on PostgreSQL (a test skips them when comparing schema.py).
+POSTGRES_ONLY = frozenset({"search_document", "embedding", "ix_papers_search_document",
+                           "ix_paper_index_embedding"})
+DIMENSIONS = 384
+# ts_rank weights for D, C, B, A: title A 1, abstract B 1/3, authors C 1/6 (BM25F's 3 : 1 : .5).
+WEIGHTS = "{0.1, 0.167, 0.333, 1.0}"
+# Rank normalisation 1: divide by 1 + log(document length), as BM25 discounts long documents.
+NORMALISATION = 1
+# HNSW candidates per query: recall@10 against the exact scan >= 0.95 on real embeddings
+# (tests/store/test_pgsearch.py; figures in docs/search-quality.md).
+EF_SEARCH = 100
+
+_meta = MetaData()
+_papers = Table("papers", _meta, Column("id", Integer, primary_key=True),
+                Column("search_document", TSVECTOR))
+_index = Table("paper_index", _meta, Column("paper_id", Integer, primary_key=True),
+               Column("embedding", Vector(DIMENSIONS)))
+
+Ranked = list[tuple[int, float]]  # (paper id, score), best first
+
+
+def has_embeddings(conn: Connection) -> bool:
+    """Whether this database has the embedding column (False: lexical-only mode)."""
+    found = conn.execute(text(
+        "SELECT 1 FROM information_schema.columns WHERE table_name = 'paper_index' "
+        "AND column_name = 'embedding' AND table_schema = ANY(current_schemas(false))"))
+    return found.first() is not None
+
+
+def any_embedding(conn: Connection) -> bool:
+    """Whether dense search can run: the column exists and some paper has an embedding."""
+    if not has_embeddings(conn):
+        return False
+    return conn.execute(select(_index.c.paper_id).where(_index.c.embedding.is_not(None))
+                        .limit(1)).first() is not None
+
+
+def _any_word(query_text: str) -> Any:
+    """The query's words (and quoted phrases) as a tsquery that matches any of them."""
+    parsed = func.websearch_to_tsquery(cast(literal("english"), REGCONFIG), query_text)
+    return cast(func.replace(cast(parsed, Text), " & ", " | "), TSQUERY)
+
+
+def query_terms(conn: Connection, query_text: str) -> dict[str, int]:
+    """The query's lexemes (stemmed as the documents are), with how often each occurs."""
+    rows = conn.execute(text("SELECT lexeme, cardinality(positions) "
+                             "FROM unnest(to_tsvector('english', :q))"), {"q": query_text})
+    return {lexeme: max(int(count), 1) for lexeme, count in rows}
+
+
+def idf(conn: Connection, lexemes: Sequence[str]) -> dict[str, float]:
+    """BM25's idf of each lexeme, from the planner's statistics when the table was analysed
+    (lexemes outside its most common ones count as rare), else from exact counts."""
+    total = _paper_count(conn)
+    frequencies = _common_lexemes(conn)
+    if frequencies is not None:
+        common, floor = frequencies
+        document_counts = {lexeme: common.get(lexeme, floor / 2) * total for lexeme in lexemes}
+    else:
+        document_counts = {lexeme: float(conn.execute(
+            select(func.count()).select_from(_papers)
+            .where(_papers.c.search_document.op("@@")(cast(_quoted(lexeme), TSQUERY)))
+        ).scalar_one()) for lexeme in lexemes}
+    return {lexeme: math.log(1 + (total - df + 0.5) / (df + 0.5))
+            for lexeme, df in document_counts.items()}
+
+
+def lexical_top(conn: Connection, query_text: str, allowed: Allowed, limit: int) -> Ranked:
+    """Papers holding any word of the query, best first (ties: lower id)."""
+    score = _score(conn, query_text)
+    if score is None:
+        return []
+    query = (select(_papers.c.id, score)
+             .where(_papers.c.search_document.op("@@")(_any_word(query_text)))
+             .order_by(score.desc(), _papers.c.id).limit(limit))
+    if allowed is not None:
+        query = query.where(_papers.c.id.in_(allowed))
+    return [(int(i), float(s)) for i, s in conn.execute(query)]
+
+
+def lexical_scores(conn: Connection, query_text: str, paper_ids: Sequence[int]
+                   ) -> dict[int, float]:
+    """The lexical score of each of these papers that holds a word of the query."""
+    score = _score(conn, query_text) if paper_ids else None
+    if score is None:
+        return {}
+    query = (select(_papers.c.id, score).where(
+        _papers.c.id.in_(paper_ids),
+        _papers.c.search_document.op("@@")(_any_word(query_text))))
+    return {int(i): float(s) for i, s in conn.execute(query)}
+
+
+def dense_top(conn: Connection, vector: npt.NDArray[np.float32], allowed: Allowed,
+              limit: int, exclude: int | None = None) -> Ranked:
+    """Papers nearest to `vector` by cosine, through the HNSW index (approximate)."""
+    _tune_hnsw(conn, limit, filtered=allowed is not None)
+    distance = _index.c.embedding.cosine_distance(vector)
+    query = (select(_index.c.paper_id, distance).where(_index.c.embedding.is_not(None))
+             .order_by(distance).limit(limit))
+    if allowed is not None:
+        query = query.where(_index.c.paper_id.in_(allowed))
+    if exclude is not None:
+        query = query.where(_index.c.paper_id != exclude)
+    ranked = [(int(i), 1.0 - float(d)) for i, d in conn.execute(query)]
+    return sorted(ranked, key=lambda hit: (-hit[1], hit[0]))  # relaxed order, put right
+
+
+def dense_exact_top(conn: Connection, vector: npt.NDArray[np.float32], limit: int) -> Ranked:
+    """The exact nearest papers (a full scan, the index bypassed): what HNSW is checked against."""
+    conn.execute(text("SET LOCAL enable_indexscan = off"))
+    try:
+        distance = _index.c.embedding.cosine_distance(vector)
+        query = (select(_index.c.paper_id, distance).where(_index.c.embedding.is_not(None))
+                 .order_by(distance, _index.c.paper_id).limit(limit))
+        return [(int(i), 1.0 - float(d)) for i, d in conn.execute(query)]
+    finally:
+        conn.execute(text("SET LOCAL enable_indexscan = on"))
+
+
+def dense_scores(conn: Connection, vector: npt.NDArray[np.float32], paper_ids: Sequence[int]
+                 ) -> dict[int, float]:
+    """The cosine similarity to `vector` of each of these papers that has an embedding."""
+    if not paper_ids:
+        return {}
+    distance = _index.c.embedding.cosine_distance(vector)
+    query = select(_index.c.paper_id, distance).where(_index.c.paper_id.in_(paper_ids),
+                                                      _index.c.embedding.is_not(None))
+    return {int(i): 1.0 - float(d) for i, d in conn.execute(query)}
+
+
+def embedding_of(conn: Connection, paper_id: int) -> npt.NDArray[np.float32] | None:
+    found = conn.execute(select(_index.c.embedding).where(_index.c.paper_id == paper_id)
+                         ).scalar_one_or_none()
+    return None if found is None else np.asarray(found, dtype=np.float32)
+
+
+def save_embeddings(conn: Connection, rows: Sequence[tuple[int, bytes]]) -> None:
+    """Store embeddings (float32 bytes, as the SQLite store keeps them) for indexed papers."""
+    if rows:
+        conn.execute(
+            _index.update().where(_index.c.paper_id == bindparam("id_")).values(
+                embedding=bindparam("vec_", type_=Vector(DIMENSIONS))),
+            [{"id_": paper_id, "vec_": np.frombuffer(blob, dtype=np.float32)}
+             for paper_id, blob in rows])
+
+
+def _score(conn: Connection, query_text: str) -> Any:
+    """BM25 in spirit: per query lexeme, idf times `ts_rank` (field-weighted, saturating term
+    frequency, length-normalised), summed. None: the query has no searchable word."""
+    terms = query_terms(conn, query_text)
+    if not terms:
+        return None
+    weights = idf(conn, list(terms))
+    parts = [func.ts_rank(text(f"'{WEIGHTS}'::float4[]"), _papers.c.search_document,
+                          cast(literal(_quoted(lexeme)), TSQUERY), NORMALISATION)
+             * (weights[lexeme] * count) for lexeme, count in terms.items()]
+    return sum(parts[1:], parts[0])
+
+
+def _quoted(lexeme: str) -> str:
+    """One lexeme as tsquery text (quoted, so punctuation inside it stays part of it)."""
+    return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def _paper_count(conn: Connection) -> float:
+    """The planner's row estimate when it has one (a count would scan), else a count."""
+    estimate = conn.execute(text(
+        "SELECT reltuples FROM pg_class WHERE oid = to_regclass('papers')")).scalar()
+    if estimate is not None and estimate > 0:
+        return float(estimate)
+    return float(conn.execute(select(func.count()).select_from(_papers)).scalar_one())
+
+
+def _common_lexemes(conn: Connection) -> tuple[dict[str, float], float] | None:
+    """The analysed share of papers holding each common lexeme, and the smallest share kept;
+    None if the column was never analysed."""
+    row = conn.execute(text(
+        "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats "
+        "WHERE tablename = 'papers' AND attname = 'search_document' "
+        "AND schemaname = ANY(current_schemas(false))")).first()
+    if row is None or row[0] is None:
+        return None
+    lexemes, shares = row
+    # After one share per lexeme come the smallest and largest shares and the share of nulls.
+    return dict(zip(lexemes, shares, strict=False)), float(shares[len(lexemes)])
+
+
+def _tune_hnsw(conn: Connection, limit: int, filtered: bool) -> None:
+    """Enough HNSW candidates for `limit` results; with filters, keep scanning until found."""
+    conn.execute(text(f"SET LOCAL hnsw.ef_search = {max(EF_SEARCH, min(limit, 1000))}"))
+    if filtered:
+        conn.execute(text("SET LOCAL hnsw.iterative_scan = relaxed_order"))
