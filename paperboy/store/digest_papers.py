@@ -1,5 +1,8 @@
 """Reads for digests and recommendations: the papers of a period, their embeddings, a user's
-positives (upvoted or collected papers) and a random sample of other papers' embeddings."""
+positives (upvoted or collected papers) and a random sample of other papers' embeddings.
+
+Embeddings are float32 bytes in `paper_index.vector` on SQLite and a pgvector column
+`paper_index.embedding` on PostgreSQL (see pgsearch.py); `_vector_column` picks the one."""
 
 from __future__ import annotations
 
@@ -7,16 +10,21 @@ from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import Connection, func, select, union
+from pgvector.sqlalchemy import Vector
+from sqlalchemy import Column, Connection, Integer, MetaData, Table, func, select, union
+from sqlalchemy.sql.elements import ColumnElement
 
 from paperboy.models import PaperRecord
 from paperboy.ranking import Period
 from paperboy.store import papers as store_papers
+from paperboy.store import pgsearch
 from paperboy.store.listings import LISTING_DAY
 from paperboy.store.schema import collection_items, collections, paper_index, papers, votes
 
 Matrix = npt.NDArray[np.float32]
 _CHUNK = 5_000  # ids per IN (...) list
+_pg_index = Table("paper_index", MetaData(), Column("paper_id", Integer, primary_key=True),
+                  Column("embedding", Vector(pgsearch.DIMENSIONS)))
 
 
 def in_period(conn: Connection, period: Period) -> dict[int, PaperRecord]:
@@ -32,22 +40,38 @@ def in_period(conn: Connection, period: Period) -> dict[int, PaperRecord]:
 
 def vectors(conn: Connection, paper_ids: Sequence[int]) -> dict[int, Matrix]:
     """The stored embedding of each paper that has one."""
+    key, vector = _vector_column(conn)
+    if vector is None:
+        return {}
     found: dict[int, Matrix] = {}
     for start in range(0, len(paper_ids), _CHUNK):
-        query = select(paper_index.c.paper_id, paper_index.c.vector).where(
-            paper_index.c.paper_id.in_(paper_ids[start:start + _CHUNK]),
-            paper_index.c.vector.is_not(None))
-        found |= {paper_id: np.frombuffer(blob, dtype=np.float32)
-                  for paper_id, blob in conn.execute(query)}
+        query = select(key, vector).where(key.in_(paper_ids[start:start + _CHUNK]),
+                                          vector.is_not(None))
+        found |= {paper_id: _array(value) for paper_id, value in conn.execute(query)}
     return found
 
 
 def sample_vectors(conn: Connection, size: int) -> dict[int, Matrix]:
     """Embeddings of up to `size` papers picked at random (negatives for a classifier)."""
-    query = (select(paper_index.c.paper_id, paper_index.c.vector)
-             .where(paper_index.c.vector.is_not(None)).order_by(func.random()).limit(size))
-    return {paper_id: np.frombuffer(blob, dtype=np.float32)
-            for paper_id, blob in conn.execute(query)}
+    key, vector = _vector_column(conn)
+    if vector is None:
+        return {}
+    query = select(key, vector).where(vector.is_not(None)).order_by(func.random()).limit(size)
+    return {paper_id: _array(value) for paper_id, value in conn.execute(query)}
+
+
+def _vector_column(conn: Connection) -> tuple[ColumnElement[int], ColumnElement[object] | None]:
+    if conn.dialect.name != "postgresql":
+        return paper_index.c.paper_id, paper_index.c.vector
+    if not pgsearch.has_embeddings(conn):  # lexical-only mode: no vectors at all
+        return _pg_index.c.paper_id, None
+    return _pg_index.c.paper_id, _pg_index.c.embedding
+
+
+def _array(value: object) -> Matrix:
+    if isinstance(value, bytes | bytearray | memoryview):
+        return np.frombuffer(value, dtype=np.float32)
+    return np.asarray(value, dtype=np.float32)
 
 
 def positives(conn: Connection, user_id: int) -> list[int]:
