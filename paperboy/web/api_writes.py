@@ -47,26 +47,26 @@ class CollectPaper(BaseModel):
     note: str = Field("", max_length=4000)
 
 
-@router.post("/api/papers/{paper_id:path}/upvote", summary="Upvote a paper",
+@router.post("/api/papers/{arxiv_id:path}/upvote", summary="Upvote a paper",
              responses=UNAUTHORIZED)
-def upvote(request: Request, paper_id: PaperId, user: TokenUser) -> JSONResponse:
-    return _vote(request, paper_id, user, True)
+def upvote(request: Request, arxiv_id: PaperId, user: TokenUser) -> JSONResponse:
+    return _vote(request, arxiv_id, user, True)
 
 
-@router.delete("/api/papers/{paper_id:path}/upvote", summary="Take an upvote back",
+@router.delete("/api/papers/{arxiv_id:path}/upvote", summary="Take an upvote back",
                responses=UNAUTHORIZED)
-def take_back(request: Request, paper_id: PaperId, user: TokenUser) -> JSONResponse:
-    return _vote(request, paper_id, user, False)
+def take_back(request: Request, arxiv_id: PaperId, user: TokenUser) -> JSONResponse:
+    return _vote(request, arxiv_id, user, False)
 
 
-@router.post("/api/papers/{paper_id:path}/comments", summary="Comment on a paper",
+@router.post("/api/papers/{arxiv_id:path}/comments", summary="Comment on a paper",
              status_code=201, responses=UNAUTHORIZED)
-def comment(request: Request, paper_id: PaperId, body: NewComment, user: TokenUser
+def comment(request: Request, arxiv_id: PaperId, body: NewComment, user: TokenUser
             ) -> JSONResponse:
     text = checked_body(body.comment)
     with request.app.state.db.engine.begin() as conn:
         try:
-            made = comments.add(conn, paper_id=paper_row(conn, paper_id), user_id=user.id,
+            made = comments.add(conn, paper_id=paper_row(conn, arxiv_id), user_id=user.id,
                                 body=text, parent_id=body.parentCommentId)
         except LookupError as missing:
             raise PageError(422, "No such comment", str(missing)) from missing

@@ -23,7 +23,8 @@ LISTED_ON_18 = ["2411.11504", "2411.10440", "2411.10323", "2411.09944"]  # newes
 
 
 def client_for(db):
-    return TestClient(create_app(load_settings(database_url=str(db.engine.url.database))))
+    url = db.engine.url.render_as_string(hide_password=False)
+    return TestClient(create_app(load_settings(database_url=url)))
 
 
 @pytest.fixture
@@ -294,7 +295,8 @@ def test_docs_describe_every_api_endpoint_and_parameter(client):
     for path, methods in spec["paths"].items():
         if not path.startswith(("/api/", "/papers/")):
             continue
-        assert f"## `GET {path}`" in docs, path
-        for parameter in methods["get"]["parameters"]:
-            if parameter["in"] == "query":
-                assert f"| `{parameter['name']}` |" in docs, (path, parameter["name"])
+        for method, operation in methods.items():
+            assert f"## `{method.upper()} {path}`" in docs, (method, path)
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "query":
+                    assert f"| `{parameter['name']}` |" in docs, (path, parameter["name"])
