@@ -1,16 +1,19 @@
 """End-to-end fixtures: a real `paperboy serve` on a loopback port over its own SQLite file, and
 Debian's Chromium driven by Playwright.
 
-Per xdist worker: one hub (imported with `paperboy import`, served by a subprocess), one
-replay server standing in for the arXiv API, one browser. Per test: a fresh browser context,
-whose pages fail the test on a dialog, a console error, an uncaught exception or a request to
-any other site. `shoot` saves a screenshot under artifacts/screenshots/.
+Per xdist worker: one browser and two hubs with the same papers (imported with `paperboy
+import`, served by a subprocess): `hub` for the tests that only read, `community` for those that
+sign up and write, whose arXiv API is a replay server on loopback. Per test: a fresh browser
+context, whose pages fail the test on a dialog, a console error, an uncaught exception or a
+request to any other site. `shoot` saves a screenshot under artifacts/screenshots/.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import secrets
+import shutil
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -41,31 +44,54 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-sync"]
 TIMEOUT_MS = 10_000
 PHONE = {"width": 360, "height": 740}
+ARXIV_PATH = "/api/query"
 
 
 @dataclass(frozen=True)
 class Hub:
     url: str  # http://127.0.0.1:PORT, no slash at the end
     db: Path
-    arxiv: ReplayServer  # what the hub takes for the arXiv API
 
 
 @pytest.fixture(scope="session")
 def arxiv() -> Iterator[ReplayServer]:
+    """What the community hub takes for the arXiv API (tests add routes to it)."""
     with ReplayServer() as server:
         yield server
 
 
 @pytest.fixture(scope="session")
-def hub(tmp_path_factory: pytest.TempPathFactory, arxiv: ReplayServer) -> Iterator[Hub]:
-    work = tmp_path_factory.mktemp("hub")
-    db = work / "hub.db"
+def papers_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The hub's papers, imported once with `paperboy import`; each hub serves a copy."""
+    work = tmp_path_factory.mktemp("papers")
+    db = work / "papers.db"
     subprocess.run([PAPERBOY, "--db", str(db), "import", str(write_papers(work / "hub.jsonl"))],
                    check=True, capture_output=True)
-    env = os.environ | {"PAPERBOY_ARXIV_API_URL": arxiv.url("/api/query"),
-                        "PAPERBOY_REQUEST_INTERVAL": "0", "PAPERBOY_MAX_RETRIES": "0"}
+    return db
+
+
+@pytest.fixture(scope="session")
+def hub(tmp_path_factory: pytest.TempPathFactory, papers_db: Path) -> Iterator[Hub]:
+    """The hub the reading tests share: nothing writes to it."""
+    yield from running_hub(papers_db, tmp_path_factory.mktemp("hub"), {})
+
+
+@pytest.fixture(scope="session")
+def community(tmp_path_factory: pytest.TempPathFactory, papers_db: Path,
+              arxiv: ReplayServer) -> Iterator[Hub]:
+    """A hub of its own for the tests that sign up, vote, comment, collect and submit."""
+    yield from running_hub(papers_db, tmp_path_factory.mktemp("community"), {
+        "PAPERBOY_ARXIV_API_URL": arxiv.url(ARXIV_PATH), "PAPERBOY_REQUEST_INTERVAL": "0",
+        "PAPERBOY_MAX_RETRIES": "0", "PAPERBOY_RATE_LIMIT_SCALE": "100"})
+
+
+def running_hub(papers_db: Path, work: Path, env: dict[str, str]) -> Iterator[Hub]:
+    db = work / "hub.db"
+    for part in papers_db.parent.glob(papers_db.name + "*"):  # with -wal and -shm, if any
+        shutil.copy(part, work / part.name.replace(papers_db.name, db.name))
+    env = os.environ | {"PAPERBOY_SECRET_KEY": secrets.token_urlsafe(32)} | env
     with serve(db, work / "serve.log", env) as url:
-        yield Hub(url, db, arxiv)
+        yield Hub(url, db)
 
 
 @pytest.fixture(scope="session")
@@ -135,6 +161,16 @@ class Pages:
 
 @pytest.fixture
 def pages(browser: Browser, hub: Hub) -> Iterator[Pages]:
+    yield from watched_pages(browser, hub)
+
+
+@pytest.fixture
+def member_pages(browser: Browser, community: Hub) -> Iterator[Pages]:
+    """Pages of the community hub."""
+    yield from watched_pages(browser, community)
+
+
+def watched_pages(browser: Browser, hub: Hub) -> Iterator[Pages]:
     opened = Pages(browser, hub, Watch(hub.url))
     yield opened
     opened.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Page
 
-from tests.browser.reading import at, card_ids, heading
+from tests.browser.reading import at, card_ids
 
 FOCUSED = """() => {
   const element = document.activeElement;
@@ -51,8 +51,6 @@ def test_tab_reaches_the_papers_in_order_and_enter_opens_one(page: Page):
     assert "Most upvoted" in texts
     first_paper = card_ids(page)[0]
     assert stops[-1]["href"] == f"/papers/{first_paper}"
-    title = stops[-1]["text"]
     page.keyboard.press("Enter")
     at(page, f"/papers/{first_paper}")
-    assert heading(page) == title
 
