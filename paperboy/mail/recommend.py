@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import numpy as np
 from sqlalchemy import Connection
 
 from paperboy import ranking
 from paperboy.models import PaperRecord
-from paperboy.store import digest_papers
+from paperboy.store import Database, digest_papers, listings, subscriptions
 
 NEGATIVES = 2000  # papers sampled once per run as the "not theirs" class
 
@@ -55,3 +56,23 @@ def recommend(conn: Connection, user_id: int, candidates: Mapping[int, PaperReco
     pool = [(key, candidates[key].categories) for key in keys]
     hot = [key for key in trending if key not in own]
     return Recommendations(ranking.cold_start(pool, liked, hot, limit), cold=True)
+
+
+FOR_YOU_DAYS = 7
+
+
+def for_you(db: Database, user_id: int, now: datetime, limit: int = 30
+            ) -> tuple[list[PaperRecord], bool]:
+    """The "For you" page: recommendations among the papers of the latest week that has any
+    (and whether they come from the cold start)."""
+    with db.engine.connect() as conn:
+        period = listings.recent(conn, FOR_YOU_DAYS)
+        if period is None:
+            return [], True
+        candidates = digest_papers.in_period(conn, period)
+        hot = ranking.trending_order(((k, p.upvotes or 0, ranking.listing_day(p), p.published)
+                                      for k, p in candidates.items()),
+                                     ranking.trending_moment(period, now))
+        liked = [s.value for s in subscriptions.for_user(conn, user_id) if s.kind == "category"]
+        found = recommend(conn, user_id, candidates, hot, liked, limit, Negatives())
+    return [candidates[key] for key in found.paper_ids], found.cold
