@@ -8,6 +8,8 @@ and last the paper page, whose `/papers/{id:path}` takes whatever is left under 
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -42,7 +44,13 @@ def create_app(settings: Settings) -> FastAPI:
     from paperboy.web.templating import make_templates
 
     db = open_database(settings.database_url)
-    app = FastAPI(title="paperboy", version=__version__)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        db.dispose()  # the pool's connections close with the app
+
+    app = FastAPI(title="paperboy", version=__version__, lifespan=lifespan)
     app.state.settings = settings
     app.state.db = db
     app.state.search = SearchEngine(db)  # one per app: it keeps the index snapshot
