@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from typing import Annotated
 
 import typer
@@ -57,8 +58,14 @@ def serve(
 
     settings: Settings = ctx.obj.settings
     ctx.obj.db()  # migrate once, here, before any worker starts
-    # Worker processes build their settings from the environment: hand --db down to them.
+    # Worker processes build their settings from the environment: hand --db down to them,
+    # and one session key for them all (a random one, said loudly, when none is set).
     os.environ["PAPERBOY_DATABASE_URL"] = settings.database_url
+    if settings.secret_key is None:
+        typer.echo("paperboy: PAPERBOY_SECRET_KEY is not set: using a random key for this run, "
+                   "so sign-ins end when the server restarts; set one (32+ characters) in "
+                   "production", err=True)
+        os.environ["PAPERBOY_SECRET_KEY"] = secrets.token_urlsafe(48)
     uvicorn.run("paperboy.web.app:app_from_environment", factory=True,
                 host=host or settings.host, port=port or settings.port, workers=workers,
                 env_file=None, log_level="info")
