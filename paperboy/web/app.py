@@ -18,6 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from paperboy import __version__
 from paperboy.config import Settings, load_settings
 from paperboy.store import open_database
+from paperboy.web.security import SecurityHeaders
 
 HERE = Path(__file__).parent
 
@@ -57,6 +58,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.templates = make_templates()
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     auth.add_sessions(app, settings)
+    app.add_middleware(SecurityHeaders)
     api.add_error_handlers(app)
     errors.install(app)  # HTML error pages, except under the API
     for module in (api, api_writes, listings, search, accounts, users, collections, comments,

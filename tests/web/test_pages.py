@@ -124,3 +124,12 @@ def test_docs_name_every_page_and_feed_route():
     assert len(routes) == 13
     for route in routes:
         assert any(route.path_regex.match(a) for a in addresses), route.path
+
+
+def test_pages_carry_security_headers(site):
+    response = site.get("/")
+    csp = response.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["x-frame-options"] == "DENY"
+    assert "content-security-policy" not in site.get("/docs").headers  # Swagger UI's CDN
