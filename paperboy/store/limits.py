@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from paperboy.store.schema import rate_limits
+
+KEEP = timedelta(days=1)
 
 
 def hit(conn: Connection, key: str, *, limit: int, window: timedelta, now: datetime) -> bool:
@@ -15,6 +17,7 @@ def hit(conn: Connection, key: str, *, limit: int, window: timedelta, now: datet
     row = conn.execute(select(rate_limits.c.window_start, rate_limits.c.hits)
                        .where(rate_limits.c.key == key)).first()
     if row is None:
+        _forget_old(conn, now)
         try:
             with conn.begin_nested():
                 conn.execute(insert(rate_limits).values(key=key, window_start=now, hits=1))
@@ -32,3 +35,8 @@ def hit(conn: Connection, key: str, *, limit: int, window: timedelta, now: datet
     conn.execute(update(rate_limits).where(rate_limits.c.key == key)
                  .values(hits=rate_limits.c.hits + 1))
     return True
+
+
+def _forget_old(conn: Connection, now: datetime) -> None:
+    """Counters idle for a day are gone (every window is shorter), so the table stays small."""
+    conn.execute(delete(rate_limits).where(rate_limits.c.window_start < now - KEEP))

@@ -4,9 +4,11 @@ rate-limit windows, and what deleting a user takes with it."""
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from paperboy.models import PaperRecord
 from paperboy.store import collections, comments, limits, papers, users, votes
+from paperboy.store.schema import rate_limits
 
 
 @pytest.fixture
@@ -95,6 +97,10 @@ def test_rate_limit_windows(db):
         assert hits == [True, True, True, False, False]
         assert limits.hit(conn, "k", limit=3, window=window, now=start + window)
         assert limits.hit(conn, "other", limit=3, window=window, now=start)
+        later = start + timedelta(days=2)
+        assert limits.hit(conn, "new", limit=3, window=window, now=later)
+        kept = conn.execute(select(rate_limits.c.key)).scalars().all()
+        assert kept == ["new"]  # idle counters were forgotten
 
 
 def test_user_names_and_emails_are_unique(db):
