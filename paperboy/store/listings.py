@@ -9,7 +9,18 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import Connection, Date, Select, func, select, type_coerce
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Date,
+    Select,
+    and_,
+    func,
+    null,
+    or_,
+    select,
+    type_coerce,
+)
 
 from paperboy import ranking
 from paperboy.models import PaperRecord
@@ -31,6 +42,8 @@ VISIBLE = papers.c.hidden_at.is_(None)
 
 def latest_day(conn: Connection, submitter: str | None = None) -> date | None:
     """The latest listing day that has papers (of this submitter, if one is given)."""
+    if submitter is None:
+        return _edge_day(conn, latest=True)
     query = _where(select(func.max(LISTING_DAY)), None, submitter)
     day: date | None = conn.execute(query).scalar_one()
     return day
@@ -43,10 +56,8 @@ def count(conn: Connection, period: Period, submitter: str | None = None) -> int
 
 def neighbour_days(conn: Connection, period: Period) -> tuple[date | None, date | None]:
     """The latest listing day before `period` and the earliest after it that have papers."""
-    day = LISTING_DAY
-    before = select(type_coerce(func.max(day), Date)).where(day < period.first, VISIBLE)
-    after = select(type_coerce(func.min(day), Date)).where(day > period.last, VISIBLE)
-    return conn.execute(before).scalar_one(), conn.execute(after).scalar_one()
+    return (_edge_day(conn, latest=True, before=period.first),
+            _edge_day(conn, latest=False, after=period.last))
 
 
 def recent(conn: Connection, days: int) -> Period | None:
@@ -110,7 +121,53 @@ def _trending(conn: Connection, period: Period, submitter: str | None,
 def _where(query: Select[Any], period: Period | None, submitter: str | None) -> Select[Any]:
     query = query.where(VISIBLE)
     if period is not None:
-        query = query.where(LISTING_DAY.between(period.first, period.last))
+        query = query.where(_listed_in(period.first, period.last))
     if submitter is not None:
         query = query.where(func.lower(papers.c.submitted_by) == submitter.lower())
     return query
+
+
+# LISTING_DAY is a COALESCE, which no index answers: a filter or an edge on it is spelled per
+# source of the day instead (listing date; else announcement; else v1), so that each branch
+# reads the index of its own column rather than the whole table.
+
+
+def _listed_in(first: date, last: date) -> ColumnElement[bool]:
+    """LISTING_DAY between `first` and `last` (both included)."""
+    listed, announced, published = papers.c.listing_date, papers.c.announced, papers.c.published
+    return or_(listed.between(first, last),
+               and_(_unset(listed), announced.between(first, last)),
+               and_(_unset(listed), _unset(announced),
+                    published >= ranking.day_start(first),
+                    published < ranking.day_start(last + timedelta(days=1))))
+
+
+def _unset(column: ColumnElement[Any]) -> ColumnElement[bool]:
+    """`column IS NULL`, spelled so that no index answers it: the planner (SQLite's, without
+    statistics) would otherwise read every paper without that date through its index."""
+    return func.coalesce(column, null()).is_(None)
+
+
+def _edge_day(conn: Connection, *, latest: bool, before: date | None = None,
+              after: date | None = None) -> date | None:
+    """The latest (or earliest) LISTING_DAY of a visible paper, before or after a day if given:
+    the nearest of each branch's nearest, each found by one index read."""
+    listed, announced, published = papers.c.listing_date, papers.c.announced, papers.c.published
+    found: list[date] = []
+    # The v1 branch is found through the few papers without an announcement day.
+    for column, unset in ((listed, []), (announced, [_unset(listed)]),
+                          (published, [_unset(listed), announced.is_(None)])):
+        query = select(column).where(VISIBLE, column.is_not(None), *unset)
+        is_time = column is published
+        if before is not None:
+            query = query.where(column < (ranking.day_start(before) if is_time else before))
+        if after is not None:
+            bound = ranking.day_start(after + timedelta(days=1)) if is_time else after
+            query = query.where(column >= bound if is_time else column > bound)
+        value = conn.execute(query.order_by(column.desc() if latest else column.asc())
+                             .limit(1)).scalar()
+        if value is not None:
+            found.append(value.date() if isinstance(value, datetime) else value)
+    if not found:
+        return None
+    return max(found) if latest else min(found)
