@@ -151,9 +151,9 @@ def _unset(column: ColumnElement[Any]) -> ColumnElement[bool]:
 def _edge_day(conn: Connection, *, latest: bool, before: date | None = None,
               after: date | None = None) -> date | None:
     """The latest (or earliest) LISTING_DAY of a visible paper, before or after a day if given:
-    the nearest of each branch's nearest, each found by one index read."""
+    the nearest of each branch's nearest, each found by one index read (in one statement)."""
     listed, announced, published = papers.c.listing_date, papers.c.announced, papers.c.published
-    found: list[date] = []
+    nearest = []
     # The v1 branch is found through the few papers without an announcement day.
     for column, unset in ((listed, []), (announced, [_unset(listed)]),
                           (published, [_unset(listed), announced.is_(None)])):
@@ -164,10 +164,10 @@ def _edge_day(conn: Connection, *, latest: bool, before: date | None = None,
         if after is not None:
             bound = ranking.day_start(after + timedelta(days=1)) if is_time else after
             query = query.where(column >= bound if is_time else column > bound)
-        value = conn.execute(query.order_by(column.desc() if latest else column.asc())
-                             .limit(1)).scalar()
-        if value is not None:
-            found.append(value.date() if isinstance(value, datetime) else value)
+        nearest.append(query.order_by(column.desc() if latest else column.asc()).limit(1)
+                       .scalar_subquery())
+    found = [value.date() if isinstance(value, datetime) else value
+             for value in conn.execute(select(*nearest)).one() if value is not None]
     if not found:
         return None
     return max(found) if latest else min(found)
