@@ -34,6 +34,7 @@ def create_app(settings: Settings) -> FastAPI:
         collections,
         comments,
         errors,
+        health,
         listings,
         papers,
         search,
@@ -61,9 +62,11 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(SecurityHeaders)
     api.add_error_handlers(app)
     errors.install(app)  # HTML error pages, except under the API
+    app.include_router(health.router)
     for module in (api, api_writes, listings, search, accounts, users, collections, comments,
                    votes, submit, admin, subscriptions, papers):
         app.include_router(module.router)
+    app.add_middleware(health.TimeRequests)
     return app
 
 

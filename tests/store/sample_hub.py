@@ -9,6 +9,7 @@ import numpy as np
 from sqlalchemy import select
 
 from paperboy.models import Author, PaperRecord, Version
+from paperboy.search.text import pack_terms
 from paperboy.store import (
     collections,
     comments,
@@ -57,7 +58,9 @@ def add_papers(db: Database, first: int, count: int, with_vectors: bool = True) 
             vector = generator.standard_normal(384).astype(np.float32) if with_vectors else None
             modified = conn.execute(select(schema.papers.c.modified_at)
                                     .where(schema.papers.c.id == paper_id)).scalar_one()
-            entries.append(search.IndexEntry(paper_id, modified, b"terms-%d" % paper_id,
+            paper = record(number)
+            terms = pack_terms(paper.title, paper.abstract, "Ada Bob")
+            entries.append(search.IndexEntry(paper_id, modified, terms,
                                              "minilm" if with_vectors else None,
                                              None if vector is None else vector.tobytes()))
         search.save_index(conn, entries)
