@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -40,13 +40,26 @@ def postgres_template(postgres_server: postgres.Server) -> str:
     return TEMPLATE
 
 
+@pytest.fixture(scope="session")
+def new_postgres_database(postgres_server: postgres.Server, postgres_template: str
+                          ) -> Callable[[], str]:
+    """Makes fresh, migrated PostgreSQL databases (for fixtures wider than one test; they
+    go with the server)."""
+    def create() -> str:
+        name = f"test_{next(_numbers)}"
+        postgres_server.execute(f"CREATE DATABASE {name} TEMPLATE {postgres_template}")
+        return postgres_server.url(name)
+
+    return create
+
+
 @pytest.fixture
-def postgres_url(postgres_server: postgres.Server, postgres_template: str) -> Iterator[str]:
+def postgres_url(postgres_server: postgres.Server, new_postgres_database: Callable[[], str]
+                 ) -> Iterator[str]:
     """The URL of a fresh, migrated PostgreSQL database, dropped after the test."""
-    name = f"test_{next(_numbers)}"
-    postgres_server.execute(f"CREATE DATABASE {name} TEMPLATE {postgres_template}")
-    yield postgres_server.url(name)
-    postgres_server.execute(f"DROP DATABASE {name} WITH (FORCE)")
+    url = new_postgres_database()
+    yield url
+    postgres_server.execute(f"DROP DATABASE {url.rsplit('/', 1)[1]} WITH (FORCE)")
 
 
 @pytest.fixture

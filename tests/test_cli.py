@@ -110,3 +110,34 @@ def test_search_json_lists_papers(tmp_path):
     assert len(hits) == 5
     assert {"id", "title", "score", "published"} <= set(hits[0])
     assert "cache" in hits[0]["title"].lower()
+
+
+def test_eval_on_postgresql_uses_a_scratch_schema_and_leaves_the_hub_alone(fixtures,
+                                                                            postgres_url):
+    assert run("--db", postgres_url, "import", str(fixtures / "jsonl" / "sample.jsonl"),
+               "--skip-invalid").returncode == 0
+    before = json.loads(run("--db", postgres_url, "db", "status", "--json").stdout)["papers"]
+    result = run("--db", postgres_url, "eval", str(fixtures / "beir" / "tiny"), "--mode", "bm25",
+                 "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert (report["backend"], report["documents"], report["queries"]) == ("postgresql", 6, 4)
+    assert report["results"]["bm25"]["mrr@10"] == 1.0
+    assert json.loads(run("--db", postgres_url, "db", "status", "--json").stdout)[
+        "papers"] == before
+    import psycopg
+
+    with psycopg.connect(postgres_url) as conn:
+        assert conn.execute("SELECT count(*) FROM pg_namespace "
+                            "WHERE nspname LIKE 'paperboy_scratch_%'").fetchone() == (0,)
+
+
+def test_the_commands_run_on_postgresql(postgres_url):
+    assert run("--db", postgres_url, "import", str(SHARED / "corpus" / "papers.jsonl"),
+               "--json").returncode == 0
+    index = run("--db", postgres_url, "index", "--no-model", "--json")
+    assert index.returncode == 0, index.stderr
+    found = run("--db", postgres_url, "search", "bi-level routing attention vision", "--json",
+                "--mode", "bm25")
+    assert found.returncode == 0, found.stderr
+    assert json.loads(found.stdout)[0]["title"].startswith("BiFormer")

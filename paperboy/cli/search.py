@@ -71,23 +71,32 @@ def search_command(
 
 @app.command("eval")
 def eval_command(
+    ctx: typer.Context,
     folder: Annotated[Path, typer.Argument(help="A BEIR folder: corpus.jsonl, queries.jsonl, "
                                                 "qrels/test.tsv")],
     mode: Annotated[str | None, typer.Option(help="bm25, dense or hybrid (default: all)")
                     ] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Measure search quality on a retrieval set (nDCG@10, Recall@5/100, MRR@10)."""
+    """Measure search quality on a retrieval set (nDCG@10, Recall@5/100, MRR@10).
+
+    In memory, as SQLite search ranks; with `--db postgresql://…`, inside that server (in a
+    throwaway schema, dropped afterwards)."""
     from paperboy.search.beir import load_dataset
     from paperboy.search.embed import load_embedder
-    from paperboy.search.evaluate import evaluate
+    from paperboy.search.evaluate import evaluate, evaluate_in_database
     from paperboy.search.rank import MODES
+    from paperboy.store.db import normalize_url
 
     dataset = load_dataset(folder)
     modes = (_mode(mode),) if mode else MODES
     embedder = load_embedder()[0] if modes != ("bm25",) else None
-    report = evaluate(dataset, modes, embedder,
-                      progress=lambda message: stderr.print(message, markup=False))
+    url = ctx.obj.settings.database_url
+    say = lambda message: stderr.print(message, markup=False)  # noqa: E731
+    if normalize_url(url).startswith("postgresql"):
+        report = evaluate_in_database(dataset, url, modes, embedder, progress=say)
+    else:
+        report = evaluate(dataset, modes, embedder, progress=say)
     if as_json:
         emit_json(report)
         return

@@ -21,27 +21,29 @@ DENSE_DEPTH = 200  # most results a dense ranking returns (HNSW candidates grow 
 def rank_in_database(conn: Connection, mode: Mode, query_text: str, vector: Vectors | None,
                      allowed: Allowed, depth: int) -> Ranked:
     """(paper id, score), best first, at most `depth` (dense: at most `DENSE_DEPTH`)."""
-    query_text = query_text.replace("\x00", " ")  # PostgreSQL text cannot hold NUL
     if mode == "dense":
         if vector is None:
             raise ValueError("dense ranking needs a query vector")
         return pgsearch.dense_top(conn, vector, allowed, min(depth, DENSE_DEPTH))
-    lexical = pgsearch.lexical_top(conn, query_text, allowed, max(depth, CANDIDATES))
+    words = pgsearch.lexical_query(conn, query_text)
+    lexical = (pgsearch.lexical_top(conn, words, allowed, max(depth, CANDIDATES))
+               if words is not None else [])
     if mode == "bm25" or vector is None:
         return lexical[:depth]
     dense = pgsearch.dense_top(conn, vector, allowed, CANDIDATES)
-    return hybrid(conn, query_text, vector, lexical[:CANDIDATES], dense, depth)
+    return hybrid(conn, words, vector, lexical[:CANDIDATES], dense, depth)
 
 
-def hybrid(conn: Connection, query_text: str, vector: Vectors, lexical: Ranked, dense: Ranked,
-           depth: int) -> Ranked:
+def hybrid(conn: Connection, words: pgsearch.LexicalQuery | None, vector: Vectors,
+           lexical: Ranked, dense: Ranked, depth: int) -> Ranked:
     """Fuse two candidate lists; a candidate missing from one side gets that side's score
     from the database (-inf if it has none: no query word, or no embedding)."""
     lexical_scores = dict(lexical)
     dense_scores = dict(dense)
     candidates = np.array(sorted(lexical_scores.keys() | dense_scores.keys()), dtype=np.int64)
-    lexical_scores |= pgsearch.lexical_scores(
-        conn, query_text, [int(c) for c in candidates if c not in lexical_scores])
+    if words is not None:
+        lexical_scores |= pgsearch.lexical_scores(
+            conn, words, [int(c) for c in candidates if c not in lexical_scores])
     dense_scores |= pgsearch.dense_scores(
         conn, vector, [int(c) for c in candidates if c not in dense_scores])
     fused = fuse(_scores(candidates, lexical_scores), _scores(candidates, dense_scores))

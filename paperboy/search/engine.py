@@ -151,8 +151,9 @@ class SearchEngine:
             if vector is not None:
                 ranked = pgsearch.dense_top(conn, vector, None, limit, exclude=paper_id)
             else:
-                ranked = [(i, s) for i, s in pgsearch.lexical_top(
-                    conn, f"{paper.title} {paper.abstract}", None, limit + 1) if i != paper_id]
+                words = pgsearch.lexical_query(conn, f"{paper.title} {paper.abstract}")
+                ranked = [(i, s) for i, s in (pgsearch.lexical_top(conn, words, None, limit + 1)
+                                              if words else []) if i != paper_id]
             found = papers.get_by_ids(conn, [i for i, _ in ranked[:limit]])
         return [Hit(found[i], score) for i, score in ranked[:limit] if i in found]
 

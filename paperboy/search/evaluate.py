@@ -6,13 +6,19 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from paperboy.models import PaperRecord
 from paperboy.search import text
 from paperboy.search.beir import Dataset
+from paperboy.search.database import rank_in_database
 from paperboy.search.dense import DenseIndex
 from paperboy.search.embed import Embedder, document_text
+from paperboy.search.indexer import index_papers
 from paperboy.search.lexical import LexicalIndex
 from paperboy.search.metrics import summarize
 from paperboy.search.rank import MODES, Mode, rank
+from paperboy.store import papers, pgsearch
+from paperboy.store import search as store
+from paperboy.store.scratch import scratch_schema
 
 DEPTH = 100
 
@@ -53,4 +59,45 @@ def evaluate(dataset: Dataset, modes: Sequence[Mode] = MODES, embedder: Embedder
             "results": results}
 
 
+def evaluate_in_database(dataset: Dataset, url: str, modes: Sequence[Mode] = MODES,
+                         embedder: Embedder | None = None,
+                         progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """The same measurement with the ranking done by a PostgreSQL server, on an index built
+    in a throwaway schema there (dropped afterwards)."""
+    say = progress or (lambda _: None)
+    with scratch_schema(url) as db:
+        started = time.perf_counter()
+        with db.engine.begin() as conn:
+            papers.upsert(conn, [PaperRecord(uid=d.id, title=d.title, abstract=d.text,
+                                             source="eval") for d in dataset.documents])
+        wants_vectors = any(mode != "bm25" for mode in modes) and embedder is not None
+        report = index_papers(db, embedder if wants_vectors else None)
+        with db.engine.begin() as conn:
+            pgsearch.analyze(conn)
+            has_vectors = pgsearch.any_embedding(conn)
+            uids = store.uids_by_id(conn)
+        say(f"loaded and indexed {len(uids):,} documents in a scratch schema in "
+            f"{time.perf_counter() - started:.1f}s ({report.embedded:,} embedded)")
+        query_ids = list(dataset.queries)
+        query_vectors = (embedder.encode([dataset.queries[q] for q in query_ids])
+                         if has_vectors and embedder is not None else None)
+        results: dict[str, Any] = {}
+        for mode in modes:
+            if mode != "bm25" and query_vectors is None:
+                results[mode] = {"error": "the embedding model or pgvector is not available"}
+                continue
+            started = time.perf_counter()
+            rankings = {}
+            with db.engine.connect() as conn:
+                for number, query_id in enumerate(query_ids):
+                    vector = query_vectors[number] if query_vectors is not None else None
+                    ranked = rank_in_database(conn, mode, dataset.queries[query_id], vector,
+                                              None, DEPTH)
+                    rankings[query_id] = [uids[paper_id] for paper_id, _ in ranked]
+                    conn.rollback()  # each query's SET LOCAL settings end with it
+            seconds = time.perf_counter() - started
+            results[mode] = {**summarize(rankings, dataset.qrels), "seconds": round(seconds, 2)}
+            say(f"{mode}: nDCG@10 {results[mode]['ndcg@10']:.3f}")
+    return {"dataset": dataset.name, "documents": len(dataset.documents),
+            "queries": len(dataset.queries), "backend": "postgresql", "results": results}
 

@@ -55,6 +55,7 @@ class PoolSettings:
     timeout: float = 30.0  # seconds to wait for a free connection before failing
     recycle: int = 1800  # seconds before a connection is replaced (outlives server restarts)
     statement_timeout_ms: int = 30_000  # a runaway query is cancelled, never holds a worker
+    schema: str | None = None  # tables in this schema (then public); None: the default path
 
 
 def create_db_engine(url: str, pool: PoolSettings = PoolSettings()) -> Engine:
@@ -69,6 +70,8 @@ def create_db_engine(url: str, pool: PoolSettings = PoolSettings()) -> Engine:
     # Statement timeout and UTC per connection, set at connect time (no extra round trip);
     # migrations and bulk loads lift the timeout for their own transaction.
     options = f"-c statement_timeout={pool.statement_timeout_ms} -c TimeZone=UTC"
+    if pool.schema:
+        options += f" -c search_path={pool.schema},public"
     return create_engine(url, pool_pre_ping=True, pool_size=pool.size,
                          max_overflow=pool.overflow, pool_timeout=pool.timeout,
                          pool_recycle=pool.recycle,

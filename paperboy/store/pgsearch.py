@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -21,7 +22,7 @@ from sqlalchemy import (
     MetaData,
     Select,
     Table,
-    Text,
+    and_,
     bindparam,
     cast,
     func,
@@ -29,7 +30,7 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.dialects.postgresql import REGCONFIG, TSQUERY, TSVECTOR
+from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
 
 Allowed = Select[Any] | None  # a query for the ids a result may have (None: any)
 
@@ -45,6 +46,8 @@ NORMALISATION = 1
 # HNSW candidates per query: recall@10 against the exact scan >= 0.95 on real embeddings
 # (tests/store/test_pgsearch.py; figures in docs/search-quality.md).
 EF_SEARCH = 100
+CANDIDATE_BUDGET = 5_000  # documents lexical ranking scores per query, at most (roughly)
+SCORED_TERMS = 12  # lexemes of a query that count towards a score, at most
 
 _meta = MetaData()
 _papers = Table("papers", _meta, Column("id", Integer, primary_key=True),
@@ -59,7 +62,7 @@ def has_embeddings(conn: Connection) -> bool:
     """Whether this database has the embedding column (False: lexical-only mode)."""
     found = conn.execute(text(
         "SELECT 1 FROM information_schema.columns WHERE table_name = 'paper_index' "
-        "AND column_name = 'embedding' AND table_schema = ANY(current_schemas(false))"))
+        "AND column_name = 'embedding' AND table_schema = current_schema()"))
     return found.first() is not None
 
 
@@ -71,59 +74,103 @@ def any_embedding(conn: Connection) -> bool:
                         .limit(1)).first() is not None
 
 
-def _any_word(query_text: str) -> Any:
-    """The query's words (and quoted phrases) as a tsquery that matches any of them."""
-    parsed = func.websearch_to_tsquery(cast(literal("english"), REGCONFIG), query_text)
-    return cast(func.replace(cast(parsed, Text), " & ", " | "), TSQUERY)
+@dataclass(frozen=True)
+class LexicalQuery:
+    """What lexical ranking needs from a query: a weight per lexeme (idf times how often the
+    query says it) and the lexemes a candidate must hold one of."""
+
+    weights: dict[str, float]
+    candidates: tuple[str, ...]
+
+
+def lexical_query(conn: Connection, query_text: str) -> LexicalQuery | None:
+    """None: the query has no searchable word (only stop words, say).
+
+    Candidates come from the rarest lexemes, as many as keep the documents to score under
+    `CANDIDATE_BUDGET`: a paper holding only common words ("model", "method") scores too
+    low to matter, and scoring every such paper would cost seconds at a million papers.
+    """
+    terms = query_terms(conn, query_text)
+    if not terms:
+        return None
+    total, counts = document_counts(conn, list(terms))
+    weights = {lexeme: math.log(1 + (total - counts[lexeme] + 0.5) / (counts[lexeme] + 0.5))
+               * count for lexeme, count in terms.items()}
+    # The heaviest lexemes only: each costs a ts_rank call per candidate, the light ones
+    # (idf near 0) move no result.
+    weights = dict(sorted(weights.items(), key=lambda item: (-item[1], item[0]))[:SCORED_TERMS])
+    chosen: list[str] = []
+    covered = 0.0
+    for lexeme in sorted(weights, key=lambda lexeme: (counts[lexeme], lexeme)):
+        if chosen and covered + counts[lexeme] > CANDIDATE_BUDGET:
+            break
+        chosen.append(lexeme)
+        covered += counts[lexeme]
+    return LexicalQuery(weights, tuple(chosen))
 
 
 def query_terms(conn: Connection, query_text: str) -> dict[str, int]:
     """The query's lexemes (stemmed as the documents are), with how often each occurs."""
     rows = conn.execute(text("SELECT lexeme, cardinality(positions) "
-                             "FROM unnest(to_tsvector('english', :q))"), {"q": query_text})
+                             "FROM unnest(to_tsvector('english', :q))"),
+                        {"q": query_text.replace("\x00", " ")})
     return {lexeme: max(int(count), 1) for lexeme, count in rows}
 
 
-def idf(conn: Connection, lexemes: Sequence[str]) -> dict[str, float]:
-    """BM25's idf of each lexeme, from the planner's statistics when the table was analysed
-    (lexemes outside its most common ones count as rare), else from exact counts."""
+def document_counts(conn: Connection, lexemes: Sequence[str]) -> tuple[float, dict[str, float]]:
+    """How many papers there are, and how many hold each lexeme: from the planner's statistics
+    when the table was analysed (a lexeme outside its most common ones counts as rare), else
+    counted."""
     total = _paper_count(conn)
     frequencies = _common_lexemes(conn)
     if frequencies is not None:
         common, floor = frequencies
-        document_counts = {lexeme: common.get(lexeme, floor / 2) * total for lexeme in lexemes}
-    else:
-        document_counts = {lexeme: float(conn.execute(
-            select(func.count()).select_from(_papers)
-            .where(_papers.c.search_document.op("@@")(cast(_quoted(lexeme), TSQUERY)))
-        ).scalar_one()) for lexeme in lexemes}
-    return {lexeme: math.log(1 + (total - df + 0.5) / (df + 0.5))
-            for lexeme, df in document_counts.items()}
+        return total, {lexeme: common.get(lexeme, floor / 2) * total for lexeme in lexemes}
+    return total, {lexeme: float(conn.execute(
+        select(func.count()).select_from(_papers)
+        .where(_papers.c.search_document.bool_op("@@")(_any_of([lexeme])))).scalar_one())
+        for lexeme in lexemes}
 
 
-def lexical_top(conn: Connection, query_text: str, allowed: Allowed, limit: int) -> Ranked:
-    """Papers holding any word of the query, best first (ties: lower id)."""
-    score = _score(conn, query_text)
-    if score is None:
-        return []
-    query = (select(_papers.c.id, score)
-             .where(_papers.c.search_document.op("@@")(_any_word(query_text)))
-             .order_by(score.desc(), _papers.c.id).limit(limit))
+def lexical_top(conn: Connection, query: LexicalQuery, allowed: Allowed, limit: int) -> Ranked:
+    """Papers holding a candidate lexeme of the query, best first (ties: lower id)."""
+    condition: Any = _papers.c.search_document.bool_op("@@")(_any_of(query.candidates))
     if allowed is not None:
-        query = query.where(_papers.c.id.in_(allowed))
-    return [(int(i), float(s)) for i, s in conn.execute(query)]
+        condition = and_(condition, _papers.c.id.in_(allowed))
+    found, score = _scored(query, condition)
+    ranked = select(found.c.id, score).order_by(score.desc(), found.c.id).limit(limit)
+    return [(int(i), float(s)) for i, s in conn.execute(ranked)]
 
 
-def lexical_scores(conn: Connection, query_text: str, paper_ids: Sequence[int]
+def lexical_scores(conn: Connection, query: LexicalQuery, paper_ids: Sequence[int]
                    ) -> dict[int, float]:
-    """The lexical score of each of these papers that holds a word of the query."""
-    score = _score(conn, query_text) if paper_ids else None
-    if score is None:
+    """The lexical score of each of these papers that holds any lexeme of the query."""
+    if not paper_ids:
         return {}
-    query = (select(_papers.c.id, score).where(
-        _papers.c.id.in_(paper_ids),
-        _papers.c.search_document.op("@@")(_any_word(query_text))))
-    return {int(i): float(s) for i, s in conn.execute(query)}
+    condition = and_(_papers.c.id.in_(paper_ids),
+                     _papers.c.search_document.bool_op("@@")(_any_of(list(query.weights))))
+    found, score = _scored(query, condition)
+    return {int(i): float(s) for i, s in conn.execute(select(found.c.id, score))}
+
+
+def _scored(query: LexicalQuery, condition: Any) -> tuple[Any, Any]:
+    """The papers meeting `condition` and their score: BM25 in spirit, per lexeme its weight
+    times `ts_rank` (field weights, saturating term frequency, length normalisation), summed.
+
+    The subquery detoasts each document once (`|| ''`); scored straight from the table,
+    every `ts_rank` call would fetch it from TOAST again (measured 4x slower).
+    """
+    document = _papers.c.search_document.op("||")(cast(literal(""), TSVECTOR))
+    found = (select(_papers.c.id, document.label("document")).where(condition).offset(0)
+             .subquery("found"))
+    parts = [func.ts_rank(text(f"'{WEIGHTS}'::float4[]"), found.c.document,
+                          _any_of([lexeme]), NORMALISATION) * weight
+             for lexeme, weight in query.weights.items()]
+    return found, sum(parts[1:], parts[0])
+
+
+def _any_of(lexemes: Sequence[str]) -> Any:
+    return cast(literal(" | ".join(_quoted(lexeme) for lexeme in lexemes)), TSQUERY)
 
 
 def dense_top(conn: Connection, vector: npt.NDArray[np.float32], allowed: Allowed,
@@ -180,19 +227,6 @@ def save_embeddings(conn: Connection, rows: Sequence[tuple[int, bytes]]) -> None
              for paper_id, blob in rows])
 
 
-def _score(conn: Connection, query_text: str) -> Any:
-    """BM25 in spirit: per query lexeme, idf times `ts_rank` (field-weighted, saturating term
-    frequency, length-normalised), summed. None: the query has no searchable word."""
-    terms = query_terms(conn, query_text)
-    if not terms:
-        return None
-    weights = idf(conn, list(terms))
-    parts = [func.ts_rank(text(f"'{WEIGHTS}'::float4[]"), _papers.c.search_document,
-                          cast(literal(_quoted(lexeme)), TSQUERY), NORMALISATION)
-             * (weights[lexeme] * count) for lexeme, count in terms.items()]
-    return sum(parts[1:], parts[0])
-
-
 def _quoted(lexeme: str) -> str:
     """One lexeme as tsquery text (quoted, so punctuation inside it stays part of it)."""
     return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
@@ -213,7 +247,7 @@ def _common_lexemes(conn: Connection) -> tuple[dict[str, float], float] | None:
     row = conn.execute(text(
         "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats "
         "WHERE tablename = 'papers' AND attname = 'search_document' "
-        "AND schemaname = ANY(current_schemas(false))")).first()
+        "AND schemaname = current_schema()")).first()
     if row is None or row[0] is None:
         return None
     lexemes, shares = row
@@ -226,3 +260,9 @@ def _tune_hnsw(conn: Connection, limit: int, filtered: bool) -> None:
     conn.execute(text(f"SET LOCAL hnsw.ef_search = {max(EF_SEARCH, min(limit, 1000))}"))
     if filtered:
         conn.execute(text("SET LOCAL hnsw.iterative_scan = relaxed_order"))
+
+
+def analyze(conn: Connection) -> None:
+    """Refresh the planner's statistics, from which lexical ranking takes its idf."""
+    conn.execute(text("ANALYZE papers"))
+    conn.execute(text("ANALYZE paper_index"))

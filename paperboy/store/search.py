@@ -207,3 +207,8 @@ def paper_id(conn: Connection, uid: str) -> int | None:
 
 def _names(authors_json: str) -> str:
     return ", ".join(name for name, _ in orjson.loads(authors_json))
+
+
+def uids_by_id(conn: Connection) -> dict[int, str]:
+    """Every paper's uid by row id."""
+    return {int(i): uid for i, uid in conn.execute(select(papers.c.id, papers.c.uid))}

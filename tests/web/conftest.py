@@ -35,21 +35,29 @@ OWN_ID_TITLE = "A paper from a workshop, without an arXiv id"
 def build_hub(path: Path) -> str:
     """A database file with the demo sample (48 papers, 10-25 Nov 2026), the daily-papers
     listing of 18 Nov 2024, five arXiv API entries and two papers of our own."""
-    extra = path.parent / "extra.jsonl"
+    return fill_hub(str(path), path.parent)
+
+
+def fill_hub(url: str, folder: Path) -> str:
+    """The hub of `build_hub` in the database at `url` (a path or a URL)."""
+    extra = folder / "extra.jsonl"
     extra.write_text(json.dumps(HOSTILE) + "\n" + json.dumps(
         {"title": OWN_ID_TITLE, "abstract": "Zebrafish fins, regrown.",
          "announced": "2025-06-03", "authors": [f"Author {n}" for n in range(1, 31)]})
         + "\n")
-    db = open_database(str(path))
+    db = open_database(url)
     import_files(db, [str(DEMO), str(DAILY), str(ATOM), str(extra)])
     db.dispose()
-    return str(path)
+    return url
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    path = build_hub(tmp_path_factory.mktemp("hub") / "hub.db")
-    with TestClient(create_app(load_settings(database_url=path))) as client:
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def site(request, tmp_path_factory):
+    """The hub, served; once on SQLite and once on PostgreSQL."""
+    folder = tmp_path_factory.mktemp("hub")
+    url = (str(folder / "hub.db") if request.param == "sqlite"
+           else request.getfixturevalue("new_postgres_database")())
+    with TestClient(create_app(load_settings(database_url=fill_hub(url, folder)))) as client:
         yield client
 
 

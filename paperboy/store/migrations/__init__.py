@@ -8,7 +8,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from paperboy.errors import DatabaseError
@@ -30,10 +30,21 @@ def head_revision() -> str:
     return head
 
 
+def version_schema(conn: Connection) -> str | None:
+    """Where the schema's version is kept: on PostgreSQL, the first schema of the search path
+    (public, or a scratch schema), never a later one whose tables the path also reaches."""
+    if conn.dialect.name != "postgresql":
+        return None
+    schema: str | None = conn.exec_driver_sql("SELECT current_schema()").scalar()
+    return schema
+
+
 def current_revision(engine: Engine) -> str | None:
     try:
         with engine.connect() as conn:
-            return MigrationContext.configure(conn).get_current_revision()
+            return MigrationContext.configure(
+                conn, opts={"version_table_schema": version_schema(conn)}
+            ).get_current_revision()
     except DBAPIError as exc:
         raise DatabaseError(f"database: cannot open: {exc.orig}") from exc
 
