@@ -17,12 +17,16 @@ demo: $(BIN)/paperboy
 	$(BIN)/paperboy --db $(DEMO_DB) index
 	$(BIN)/paperboy --db $(DEMO_DB) serve --host 127.0.0.1 --port 8000
 
-# Debian packages the suite needs: chromium for the browser tests (driven by Playwright).
+# Debian packages the suite needs: chromium for the browser tests (driven by Playwright),
+# nginx-light for `nginx -t` on the config in docs/deploy.md.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 system-deps:
 	@command -v chromium >/dev/null || { $(SUDO) apt-get update -q && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends \
 	  chromium fonts-dejavu-core; }
+	@command -v nginx >/dev/null || PATH="$$PATH:/usr/sbin" command -v nginx >/dev/null || \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends \
+	  nginx-light
 
 test: system-deps $(BIN)/paperboy lint typecheck pytest
 

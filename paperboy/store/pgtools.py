@@ -12,12 +12,14 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
-from paperboy.errors import DatabaseError
+from paperboy.errors import DatabaseError, InvalidRecord
 
 
 def server_major(engine: Engine) -> int:
@@ -89,9 +91,45 @@ def dump(engine: Engine, path: Path) -> None:
 
 
 def restore(engine: Engine, path: Path) -> None:
-    """Load a custom-format dump, replacing what the dump holds, in one transaction."""
+    """Load a custom-format dump, replacing what the dump holds, in one transaction.
+
+    Extensions are left out of the restore (dropping one takes its owner, a superuser, not
+    the hub's role): the target gets them by CREATE EXTENSION IF NOT EXISTS beforehand.
+    """
     folder = tools_for(server_major(engine))
     url, environment = libpq_target(engine)
-    run([str(folder / "pg_restore"), "--clean", "--if-exists", "--no-owner",
-         "--no-privileges", "--single-transaction", "--dbname", url, str(path)],
-        environment, "restore")
+    contents = _listing(folder, path, environment)
+    for name in re.findall(r"^\d+; \d+ \d+ EXTENSION - (\S+)", contents, re.MULTILINE):
+        ensure_extension(engine, name)
+    kept = [line for line in contents.splitlines() if not EXTENSION_ENTRY.search(line)]
+    with tempfile.NamedTemporaryFile("w", suffix=".list") as listing:
+        listing.write("\n".join(kept) + "\n")
+        listing.flush()
+        run([str(folder / "pg_restore"), "--clean", "--if-exists", "--no-owner",
+             "--no-privileges", "--single-transaction", f"--use-list={listing.name}",
+             "--dbname", url, str(path)], environment, "restore")
+
+
+EXTENSION_ENTRY = re.compile(r"^\d+; \d+ \d+ (EXTENSION|COMMENT - EXTENSION) ")
+
+
+def _listing(folder: Path, path: Path, environment: dict[str, str]) -> str:
+    done = subprocess.run([str(folder / "pg_restore"), "--list", str(path)],
+                          capture_output=True, text=True, env=environment)
+    if done.returncode != 0:
+        raise InvalidRecord(str(path), f"pg_restore cannot read it: "
+                                       f"{done.stderr.strip().splitlines()[-1:]}")
+    return done.stdout
+
+
+def ensure_extension(engine: Engine, name: str) -> None:
+    try:
+        with engine.begin() as conn:
+            present = conn.execute(text("SELECT 1 FROM pg_extension WHERE extname = :n"),
+                                   {"n": name}).first()
+            if not present:
+                conn.execute(text(f'CREATE EXTENSION IF NOT EXISTS "{name}"'))
+    except SQLAlchemyError as exc:
+        raise DatabaseError(f"restore: the backup needs the {name} extension, which this "
+                            f"role cannot create: as a superuser, run CREATE EXTENSION {name} "
+                            "in this database once") from exc
