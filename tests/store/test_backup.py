@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from paperboy.errors import DatabaseError, InvalidRecord
-from paperboy.store import open_database, users
+from paperboy.store import open_database, pgtools, users
 from paperboy.store.backup import backup, restore
 from paperboy.store.checksum import hub_sums
 from paperboy.store.schema import paper_categories, paper_index, papers
@@ -166,3 +166,22 @@ def test_a_sqlite_backup_is_not_restored_into_postgres(sqlite_db, postgres_url, 
     assert result.returncode == 2
     assert "a SQLite backup: restore it into a SQLite database" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_damaged_dump_is_named(postgres_url, tmp_path):
+    path = tmp_path / "cut.dump"
+    path.write_bytes(b"PGDMP\x01\x10\x00 cut short")
+    db = open_database(postgres_url)
+    try:
+        with pytest.raises(InvalidRecord) as caught:
+            restore(db, path)
+    finally:
+        db.dispose()
+    assert caught.value.place == str(path)
+    assert "pg_restore cannot read it" in caught.value.reason
+
+
+def test_no_pg_dump_for_the_server_says_what_to_install():
+    with pytest.raises(DatabaseError, match=r"no pg_dump for PostgreSQL 99 or newer .*"
+                                            r"install postgresql-client-99"):
+        pgtools.tools_for(99)

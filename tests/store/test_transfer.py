@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from paperboy.errors import DatabaseError
 from paperboy.store import open_database, pgsearch, users
@@ -168,3 +169,30 @@ def wait_for_progress(url, table, rows, timeout=120.0):
         raise AssertionError(f"the copy never reached {rows} rows of {table}")
     finally:
         db.dispose()
+
+
+def test_an_older_source_is_sent_to_upgrade_first(sqlite_url, tmp_path):
+    source = open_database(sqlite_url)
+    with source.engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '0004'"))
+    source.dispose()
+    with pytest.raises(DatabaseError, match=r"source's schema is at revision 0004.*db upgrade"):
+        copy(sqlite_url, str(tmp_path / "new.db"))
+
+
+def test_the_command_prints_each_table_and_the_verdict(sqlite_url, tmp_path):
+    source = open_database(sqlite_url)
+    sample_hub.fill(source, count=3)
+    source.dispose()
+    result = subprocess.run([PAPERBOY, "copy", "--from", sqlite_url, "--to",
+                             str(tmp_path / "copy.db")], capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert re.fullmatch(r"papers +3 [0-9a-f]{32} ok", lines[[line.split()[0] for line in
+                                                            lines].index("papers")])
+    assert lines[-1].startswith("copy verified (")
+    again = subprocess.run([PAPERBOY, "copy", "--from", sqlite_url, "--to",
+                            str(tmp_path / "copy.db")], capture_output=True, text=True,
+                           timeout=300)
+    assert again.returncode == 4 and "the target is not empty" in again.stderr
