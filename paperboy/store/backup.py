@@ -31,6 +31,8 @@ def backup(db: Database, path: Path) -> None:
         raise DatabaseError(f"backup: {path} exists; choose a new file name")
     if not path.parent.is_dir():
         raise DatabaseError(f"backup: folder {path.parent} does not exist")
+    if migrations.current_revision(db.engine) is None:
+        raise DatabaseError("backup: no paperboy hub in this database (it has no schema)")
     partial = path.with_name(f".{path.name}.partial-{os.getpid()}")
     try:
         if db.is_sqlite:

@@ -185,3 +185,12 @@ def test_no_pg_dump_for_the_server_says_what_to_install():
     with pytest.raises(DatabaseError, match=r"no pg_dump for PostgreSQL 99 or newer .*"
                                             r"install postgresql-client-99"):
         pgtools.tools_for(99)
+
+
+def test_backup_of_no_hub_is_refused(tmp_path):
+    result = subprocess.run([PAPERBOY, "--db", str(tmp_path / "typo.db"), "backup",
+                             str(tmp_path / "out.db")], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 4
+    assert "backup: no paperboy hub in this database" in result.stderr
+    assert not (tmp_path / "out.db").exists()
