@@ -30,6 +30,7 @@ router = APIRouter()
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 SCOPE_KEY = "paperboy.metrics"
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 class RequestMetrics:
@@ -93,7 +94,8 @@ class TimeRequests:
         try:
             await self.app(scope, receive, send_status)
         finally:
-            self.metrics.observe(scope["method"], route_template(scope), status,
+            method = scope["method"] if scope["method"] in METHODS else "other"
+            self.metrics.observe(method, route_template(scope), status,
                                  time.perf_counter() - started)
 
 

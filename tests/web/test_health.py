@@ -77,6 +77,7 @@ def test_healthz_is_503_when_the_schema_is_behind(client, db_url):
 def test_metrics_count_requests_by_route_template(client):
     for path in ("/papers/2411.00001", "/papers/2411.00002", "/no/such/page", "/healthz"):
         client.get(path)
+    client.request("BREW", "/healthz")  # methods are a bounded label too
     response = client.get("/metrics")
     assert response.status_code == 200
     assert response.headers["content-type"] == "text/plain; version=0.0.4; charset=utf-8"
@@ -88,6 +89,8 @@ def test_metrics_count_requests_by_route_template(client):
     assert value(samples, "paperboy_http_requests_total", route="<unmatched>",
                  status="404") == 1
     assert value(samples, "paperboy_http_request_duration_seconds_count", **paper) == 2
+    assert value(samples, "paperboy_http_requests_total", route="/healthz", method="other",
+                 status="405") == 1
     buckets = sorted((float(dict(pairs)["le"]), v) for (n, pairs), v in samples.items()
                      if n == "paperboy_http_request_duration_seconds_bucket"
                      and ("route", "/papers/{paper_id:path}") in pairs)
