@@ -1,20 +1,23 @@
 """`paperboy serve` as a subprocess on a free loopback port, for the browser tests and
 bench/web.py:
 
-    with serve(db_path, log_path, env) as url:   # http://127.0.0.1:PORT
+    with serve(db_path, log_path, env) as hub:   # hub.url: http://127.0.0.1:PORT
         ...
 
 It waits until the hub answers, and stops it (SIGTERM, then SIGKILL) when the block ends.
+`hub.cpu_seconds()` is the CPU time its processes (all workers) have used so far.
 """
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -22,9 +25,28 @@ import httpx
 PAPERBOY = str(Path(sys.executable).parent / "paperboy")
 
 
+@dataclass(frozen=True)
+class Served:
+    url: str
+    pid: int
+
+    def cpu_seconds(self) -> float:
+        """User and system CPU of the server and its worker processes (Linux /proc)."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:  # gone meanwhile
+                continue
+            if int(stat.parent.name) == self.pid or int(fields[1]) == self.pid:
+                total += int(fields[11]) + int(fields[12])  # utime, stime
+        return total / ticks
+
+
 @contextmanager
 def serve(db: Path, log: Path, env: dict[str, str], workers: int = 1,
-          start_seconds: float = 60) -> Iterator[str]:
+          start_seconds: float = 60) -> Iterator[Served]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     with open(log, "wb") as out:
@@ -34,7 +56,7 @@ def serve(db: Path, log: Path, env: dict[str, str], workers: int = 1,
         try:
             if not answers(url, process, start_seconds):
                 raise RuntimeError(f"paperboy serve did not start:\n{log.read_text()}")
-            yield url
+            yield Served(url, process.pid)
         finally:
             stop(process)
 

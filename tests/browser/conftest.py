@@ -90,8 +90,8 @@ def running_hub(papers_db: Path, work: Path, env: dict[str, str]) -> Iterator[Hu
     for part in papers_db.parent.glob(papers_db.name + "*"):  # with -wal and -shm, if any
         shutil.copy(part, work / part.name.replace(papers_db.name, db.name))
     env = os.environ | {"PAPERBOY_SECRET_KEY": secrets.token_urlsafe(32)} | env
-    with serve(db, work / "serve.log", env) as url:
-        yield Hub(url, db)
+    with serve(db, work / "serve.log", env) as served:
+        yield Hub(served.url, db)
 
 
 @pytest.fixture(scope="session")
