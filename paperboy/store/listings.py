@@ -56,8 +56,23 @@ def count(conn: Connection, period: Period, submitter: str | None = None) -> int
 
 def neighbour_days(conn: Connection, period: Period) -> tuple[date | None, date | None]:
     """The latest listing day before `period` and the earliest after it that have papers."""
-    return (_edge_day(conn, latest=True, before=period.first),
-            _edge_day(conn, latest=False, after=period.last))
+    return day_before(conn, period.first), _edge_day(conn, latest=False, after=period.last)
+
+
+def day_before(conn: Connection, day: date) -> date | None:
+    """The latest listing day before `day` that has papers."""
+    return _edge_day(conn, latest=True, before=day)
+
+
+def listed_page(conn: Connection, period: Period, *, now: datetime, sort: Order,
+                offset: int, limit: int) -> tuple[int, list[PaperRecord]]:
+    """How many papers `period` lists, and one page of them (`daily_papers`' order): by
+    trending, the count comes from the scoring, which reads every paper of the period anyway."""
+    if sort == "trending":
+        uids = _trending(conn, period, None, ranking.trending_moment(period, now))
+        return len(uids), store_papers.get_many(conn, uids[offset:offset + limit])
+    return count(conn, period), daily_papers(conn, period, now=now, sort=sort, offset=offset,
+                                             limit=limit)
 
 
 def recent(conn: Connection, days: int) -> Period | None:

@@ -22,7 +22,7 @@ from paperboy.views import PaperView
 from paperboy.web import feeds
 from paperboy.web.errors import PageError
 from paperboy.web.links import absolute, with_params
-from paperboy.web.paging import PageNumber, Pager
+from paperboy.web.paging import PAGE_SIZE, PageNumber, Pager
 from paperboy.web.periods import Kind, Neighbours, Span, neighbours, span_text
 from paperboy.web.templating import render
 
@@ -139,7 +139,7 @@ def _period_page(request: Request, span: Span, sort: ListingSort, number: int,
                  front: bool = False) -> Response:
     with _connect(request) as conn:
         found, pager = _page(conn, span.period, sort, number)
-        near: Neighbours = neighbours(conn, span)
+        near = _front_neighbours(conn, span) if front else neighbours(conn, span)
     noun = NOUNS[span.kind]
     context = {"title": "Latest papers" if front else f"Papers of {span.label}",
                "heading": span.label, "section": "latest" if front else None,
@@ -149,6 +149,12 @@ def _period_page(request: Request, span: Span, sort: ListingSort, number: int,
                "canonical": absolute(request, span.path) if front else None}
     path = "/" if front else span.path
     return _render(request, context, found, pager, sort, path)
+
+
+def _front_neighbours(conn: Connection, span: Span) -> Neighbours:
+    """The latest day's: nothing comes after it, so only the day before is looked up."""
+    before = listings.day_before(conn, span.period.first)
+    return Neighbours(Span.containing("date", before) if before else None, None)
 
 
 def _render(request: Request, context: dict[str, Any], found: list[PaperView], pager: Pager,
@@ -163,9 +169,9 @@ def _page(conn: Connection, period: Period | None, sort: ListingSort,
           number: int) -> tuple[list[PaperView], Pager]:
     if period is None:
         return [], Pager(1, 0)
-    pager = Pager(number, listings.count(conn, period)).check()
-    found = listings.daily_papers(conn, period, now=datetime.now(UTC), sort=ORDER[sort],
-                                  offset=pager.offset, limit=pager.size)
+    total, found = listings.listed_page(conn, period, now=datetime.now(UTC), sort=ORDER[sort],
+                                        offset=Pager(number, 0).offset, limit=PAGE_SIZE)
+    pager = Pager(number, total).check()
     return [PaperView.of(record) for record in found], pager
 
 
