@@ -1,53 +1,45 @@
 """Copy a whole hub from one database to another (SQLite to PostgreSQL, or back).
 
 Tables go over parents first, a batch of rows at a time in primary-key order. Each batch is
-written in one transaction together with the table's progress, kept in the target in
-`paperboy_copy` (the last key copied), so a copy that was interrupted resumes after the last
-batch it wrote. The progress table goes once both sides' counts and checksums agree.
+written in one transaction together with the table's progress (copy_progress.py), so a copy
+that was interrupted resumes after the last batch it wrote. On PostgreSQL a table's secondary
+indexes are built once it is loaded. The progress table goes once both sides' counts and
+checksums agree.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
-    Boolean,
-    Column,
     Connection,
     Integer,
-    MetaData,
-    String,
     Table,
-    Text,
     func,
-    insert,
     inspect,
     select,
     text,
-    update,
 )
 from sqlalchemy.engine import make_url
 
 from paperboy.errors import DatabaseError
 from paperboy.store import migrations, pgsearch
 from paperboy.store.checksum import TableSum, hub_sums
+from paperboy.store.copy_progress import (
+    build_indexes_set_aside,
+    progress,
+    record_batch,
+    set_indexes_aside,
+    table_state,
+)
 from paperboy.store.db import Database, normalize_url, open_database
-from paperboy.store.portable import Key, hub_tables, primary_key, read_batch, write_batch
+from paperboy.store.portable import hub_tables, primary_key, read_batch, write_batch
 from paperboy.store.schema import paper_index
 
 Progress = Callable[[str, int], None]  # table, rows copied so far
-
-progress = Table("paperboy_copy", MetaData(),
-                 Column("name", String(64), primary_key=True),
-                 Column("source", Text, nullable=False),
-                 Column("last_key", Text),  # JSON list: the primary key of the last row copied
-                 Column("rows", Integer, nullable=False),
-                 Column("done", Boolean, nullable=False))
-
 
 @dataclass(frozen=True)
 class CopyReport:
@@ -115,7 +107,9 @@ def copy_hub(source: Database, target: Database, source_name: str, batch: int = 
 def copy_table(source: Database, target: Database, table: Table, source_name: str,
                batch: int, on_progress: Progress | None) -> None:
     with target.engine.begin() as conn:
-        done, rows, after = _state(conn, table.name, source_name)
+        done, rows, after = table_state(conn, table.name, source_name)
+        if not done and target.is_postgresql:
+            set_indexes_aside(conn, table.name, source_name)
     while not done:
         with source.engine.connect() as src:
             rows_read = read_batch(src, table, after, batch)
@@ -125,26 +119,12 @@ def copy_table(source: Database, target: Database, table: Table, source_name: st
                 after = primary_key(table, rows_read[-1])
                 rows += len(rows_read)
             done = len(rows_read) < batch
-            conn.execute(update(progress).where(progress.c.name == table.name).values(
-                last_key=_key_text(after), rows=rows, done=done))
+            record_batch(conn, table.name, after, rows, done)
         if on_progress:
             on_progress(table.name, rows)
-
-
-def _state(conn: Connection, name: str, source_name: str) -> tuple[bool, int, Key | None]:
-    """(done, rows copied, last key) for a table, starting its progress row if new."""
-    found = conn.execute(select(progress.c.done, progress.c.rows, progress.c.last_key)
-                         .where(progress.c.name == name)).first()
-    if found is None:
-        conn.execute(insert(progress).values(name=name, source=source_name, last_key=None,
-                                             rows=0, done=False))
-        return False, 0, None
-    done, rows, last_key = found
-    return bool(done), int(rows), None if last_key is None else tuple(json.loads(last_key))
-
-
-def _key_text(key: Key | None) -> str | None:
-    return None if key is None else json.dumps(list(key))
+    if target.is_postgresql:
+        with target.engine.begin() as conn:
+            build_indexes_set_aside(conn, table.name)
 
 
 def advance_sequences(conn: Connection) -> None:

@@ -13,13 +13,16 @@ import time
 from pathlib import Path
 
 import numpy as np
+import psycopg
 import pytest
 from sqlalchemy import select, text
 
 from paperboy.errors import DatabaseError
 from paperboy.store import open_database, pgsearch, users
 from paperboy.store.checksum import hub_sums
-from paperboy.store.transfer import copy_hub, describe, open_source, open_target, progress
+from paperboy.store.copy_progress import progress
+from paperboy.store.transfer import copy_hub, describe, open_source, open_target
+from tests.conftest import TEMPLATE
 from tests.store import sample_hub
 
 PAPERBOY = str(Path(sys.executable).parent / "paperboy")
@@ -37,6 +40,12 @@ def sums(url):
             return hub_sums(conn)
     finally:
         db.dispose()
+
+
+def index_names(url):
+    with psycopg.connect(url) as conn:
+        return sorted(name for (name,) in conn.execute(
+            "SELECT indexname FROM pg_indexes WHERE schemaname = 'public'"))
 
 
 def copy(source_url, target_url, batch=7):
@@ -129,7 +138,7 @@ def test_bad_places_are_named(tmp_path, source, target, message):
     assert message in result.stderr and "Traceback" not in result.stderr
 
 
-def test_killed_copy_resumes_to_the_same_checksums(sqlite_url, postgres_url):
+def test_killed_copy_resumes_to_the_same_checksums(sqlite_url, postgres_url, postgres_server):
     source = open_database(sqlite_url)
     sample_hub.fill(source, count=600)
     source.dispose()
@@ -149,6 +158,8 @@ def test_killed_copy_resumes_to_the_same_checksums(sqlite_url, postgres_url):
     assert report["resumed"] and report["matches"]
     assert sums(postgres_url) == sums(sqlite_url)
     assert {t["table"]: t["target_rows"] for t in report["tables"]}["papers"] == 600
+    # the indexes set aside while their tables loaded are all back
+    assert index_names(postgres_url) == index_names(postgres_server.url(TEMPLATE))
 
 
 def wait_for_progress(url, table, rows, timeout=120.0):
