@@ -7,14 +7,17 @@ announced it, else the day of its v1: `LISTING_DAY` here, `ranking.listing_day` 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from functools import cache
 from typing import Any, Literal
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
     Connection,
     Date,
     Select,
     and_,
+    bindparam,
     func,
     null,
     or_,
@@ -32,6 +35,7 @@ from paperboy.store.schema import papers
 Sort = Literal["publishedAt", "trending"]  # what the JSON API accepts
 SORTS: tuple[Sort, ...] = ("publishedAt", "trending")
 Order = Literal["publishedAt", "trending", "upvotes"]  # what the pages offer
+Side = Literal["before", "after"] | None  # of a day, for the nearest listing day
 
 LISTING_DAY = type_coerce(func.coalesce(papers.c.listing_date, papers.c.announced,
                                         utc_day(papers.c.published)), Date)
@@ -167,22 +171,36 @@ def _edge_day(conn: Connection, *, latest: bool, before: date | None = None,
               after: date | None = None) -> date | None:
     """The latest (or earliest) LISTING_DAY of a visible paper, before or after a day if given:
     the nearest of each branch's nearest, each found by one index read (in one statement)."""
+    side: Side = None
+    params: dict[str, Any] = {}
+    if before is not None:
+        side, params = "before", {"day": before, "moment": ranking.day_start(before)}
+    if after is not None:
+        side, params = "after", {"day": after,
+                                 "moment": ranking.day_start(after + timedelta(days=1))}
+    values = conn.execute(_edge_statement(latest, side), params).one()
+    found = [value.date() if isinstance(value, datetime) else value
+             for value in values if value is not None]
+    if not found:
+        return None
+    return max(found) if latest else min(found)
+
+
+@cache
+def _edge_statement(latest: bool, side: Side) -> Select[Any]:
+    """`_edge_day`'s statement, built once (building it costs far more than running it); the
+    bound is `:day` for the date columns and `:moment` (its start, as a UTC time) for v1."""
     listed, announced, published = papers.c.listing_date, papers.c.announced, papers.c.published
     nearest = []
     # The v1 branch is found through the few papers without an announcement day.
     for column, unset in ((listed, []), (announced, [_unset(listed)]),
                           (published, [_unset(listed), announced.is_(None)])):
         query = select(column).where(VISIBLE, column.is_not(None), *unset)
-        is_time = column is published
-        if before is not None:
-            query = query.where(column < (ranking.day_start(before) if is_time else before))
-        if after is not None:
-            bound = ranking.day_start(after + timedelta(days=1)) if is_time else after
-            query = query.where(column >= bound if is_time else column > bound)
+        bound: BindParameter[Any] = bindparam("moment" if column is published else "day")
+        if side == "before":
+            query = query.where(column < bound)
+        elif side == "after":
+            query = query.where(column >= bound if column is published else column > bound)
         nearest.append(query.order_by(column.desc() if latest else column.asc()).limit(1)
                        .scalar_subquery())
-    found = [value.date() if isinstance(value, datetime) else value
-             for value in conn.execute(select(*nearest)).one() if value is not None]
-    if not found:
-        return None
-    return max(found) if latest else min(found)
+    return select(*nearest)
