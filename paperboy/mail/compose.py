@@ -60,6 +60,7 @@ class DigestContext:
     _papers: dict[Period, dict[int, PaperRecord]] = field(default_factory=dict)
     _trending: dict[Period, list[int]] = field(default_factory=dict)
     _searches: dict[tuple[Period, str], list[int]] = field(default_factory=dict)
+    _bylines: dict[Period, dict[int, str]] = field(default_factory=dict)
 
     def papers(self, conn: Connection, period: Period) -> dict[int, PaperRecord]:
         if period not in self._papers:
@@ -73,6 +74,14 @@ class DigestContext:
                 ((key, p.upvotes or 0, ranking.listing_day(p), p.published)
                  for key, p in self.papers(conn, period).items()), at)
         return self._trending[period]
+
+    def bylines(self, conn: Connection, period: Period) -> dict[int, str]:
+        """Each paper's author names folded (see ranking.fold_name), " | "-separated."""
+        if period not in self._bylines:
+            self._bylines[period] = {
+                key: " | ".join(f" {ranking.fold_name(a.name)} " for a in p.authors)
+                for key, p in self.papers(conn, period).items()}
+        return self._bylines[period]
 
     def matching(self, conn: Connection, period: Period, query: str) -> list[int]:
         """The period's papers matching a saved search, best first."""
@@ -108,9 +117,9 @@ def _picks(ctx: DigestContext, conn: Connection, user_id: int, period: Period,
         return [(key, f"matches your search '{sub.value}'")
                 for key in ctx.matching(conn, period, sub.value)]
     if sub.kind == "author":
-        wanted = f" {ranking.fold_name(sub.value)} "
+        wanted, bylines = f" {ranking.fold_name(sub.value)} ", ctx.bylines(conn, period)
         return [(key, f"by {sub.value}, an author you follow") for key in hot
-                if any(wanted in f" {ranking.fold_name(a.name)} " for a in papers[key].authors)]
+                if wanted in bylines[key]]
     if sub.kind == "category":
         return [(key, f"in {sub.value}, a category you follow") for key in hot
                 if any(c == sub.value or c.startswith(f"{sub.value}.")

@@ -9,12 +9,13 @@ from datetime import datetime
 
 import numpy as np
 from sqlalchemy import Connection
+from threadpoolctl import threadpool_limits
 
 from paperboy import ranking
 from paperboy.models import PaperRecord
 from paperboy.store import Database, digest_papers, listings, subscriptions
 
-NEGATIVES = 2000  # papers sampled once per run as the "not theirs" class
+NEGATIVES = 1000  # papers sampled once per run as the "not theirs" class
 
 
 @dataclass
@@ -45,8 +46,11 @@ def recommend(conn: Connection, user_id: int, candidates: Mapping[int, PaperReco
     own_vectors = digest_papers.vectors(conn, sorted(own)) if own else {}
     others = {k: v for k, v in negatives.get(conn).items() if k not in own} if own_vectors else {}
     if own_vectors and others:
-        model = ranking.fit_preferences(np.stack(list(own_vectors.values())),
-                                        np.stack(list(others.values())))
+        # One BLAS thread: for a 385-wide fit, threads cost more than they give (10x slower
+        # on a busy two-core machine).
+        with threadpool_limits(1):
+            model = ranking.fit_preferences(np.stack(list(own_vectors.values())),
+                                            np.stack(list(others.values())))
         found = digest_papers.vectors(conn, keys)
         scored = [key for key in keys if key in found]
         matrix = (np.stack([found[k] for k in scored]) if scored
