@@ -105,8 +105,10 @@ def send(db: Database, settings: Settings, targets: list[Target], *, dry_run: bo
          search: SearchEngine | None = None, sleep: Callable[[float], None] = time.sleep,
          progress: Callable[[Target, str], None] | None = None) -> RunReport:
     """Compose, render and send each target's digest once (dry run: render only)."""
-    ctx = DigestContext(db, settings, datetime.now(UTC), search or SearchEngine(db))
     report = RunReport(users=len(targets))
+    if not targets:  # nothing due: no SMTP settings needed either
+        return report
+    ctx = DigestContext(db, settings, datetime.now(UTC), search or SearchEngine(db))
     with _mailer(settings, dry_run) as mailer:
         for target in targets:
             status = _one(ctx, mailer, target, report, dry_run, sleep)
