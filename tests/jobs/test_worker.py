@@ -151,3 +151,18 @@ def test_a_running_job_renews_its_lease(db):
     real = Worker(db, load_settings(), specs={"tick": job})
     real.run_once()
     assert seen[0] > datetime.now(UTC) - timedelta(seconds=0.5)  # renewed while it ran
+
+
+def test_the_loop_runs_due_jobs_until_asked_to_stop(db):
+    holder = {}
+
+    def stop_after_one(database, settings, now):
+        holder["worker"].stopping.set()
+        return {"stopped": True}
+
+    job, _ = spec(run=stop_after_one)
+    w = worker(db, [job], Clock(T0))
+    holder["worker"] = w
+    w.run_forever(poll=1)  # returns once the job has asked it to stop
+    with db.engine.connect() as conn:
+        assert [r.summary for r in store.recent_runs(conn)] == [{"stopped": True}]
