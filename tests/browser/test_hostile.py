@@ -51,3 +51,21 @@ def test_without_javascript_it_reads_exactly_as_written(pages: Pages):
     expect(page.locator("h1")).to_have_text(HOSTILE_TITLE)
     expect(page.locator(".abstract")).to_have_text(HOSTILE_ABSTRACT)
     expect(page.locator(INJECTED)).to_have_count(0)
+
+
+def test_the_watch_sees_what_a_script_would_do(pages: Pages):
+    """So that the tests above mean something: a dialog, a console error and an uncaught
+    error on a hub page are all caught."""
+    page = pages.open()
+    page.goto("/")
+    page.evaluate("alert('a dialog')")
+    page.evaluate("console.error('an error')")
+    page.evaluate("setTimeout(() => { throw new Error('uncaught'); }, 0)")
+    for _ in range(100):  # the uncaught error arrives a moment later
+        if len(pages.watch.problems) == 3:
+            break
+        page.wait_for_timeout(20)
+    seen = list(pages.watch.problems)
+    pages.watch.problems.clear()
+    assert [problem.split(":")[0] for problem in seen] == ["dialog alert", "console error",
+                                                           "page error"], seen
