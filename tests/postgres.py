@@ -50,18 +50,18 @@ class Server:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def start() -> Server:
+def start(settings: str = "") -> Server:
     """initdb, start and wait; create the vector extension in template1 so every database
-    created afterwards has it."""
+    created afterwards has it. `settings`: more `-c name=value` for the server."""
     folder = Path(tempfile.mkdtemp(prefix="paperboy-pg-"))
     _hand_to_owner(folder)
     port = _free_port()
     try:
         _run_as_owner([_tool("initdb"), "-D", str(folder / "data"), "-U", SERVICE_USER,
                        "--locale=C.UTF-8", "-E", "UTF8", "-A", "trust", "--no-sync"], folder)
+        options = f"-h 127.0.0.1 -p {port} -k {folder} {SETTINGS} {settings}"
         _run_as_owner([_tool("pg_ctl"), "-D", str(folder / "data"), "-l",
-                       str(folder / "log"), "-w", "-t", "60", "-o",
-                       f"-h 127.0.0.1 -p {port} -k {folder} {SETTINGS}", "start"], folder)
+                       str(folder / "log"), "-w", "-t", "60", "-o", options, "start"], folder)
     except PostgresUnavailable:
         log = folder / "log"
         tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""

@@ -15,16 +15,19 @@ from paperboy.search.rank import CANDIDATES, Mode, fuse
 from paperboy.store import pgsearch
 from paperboy.store.pgsearch import Allowed, Ranked
 
-DENSE_DEPTH = 200  # most results a dense ranking returns (HNSW candidates grow with it)
+# Most results a ranking returns here (SQLite's keeps 1000): each costs work in the database
+# (HNSW candidates, lexical scoring), and nobody pages past 200 results.
+DEPTH = 200
 
 
 def rank_in_database(conn: Connection, mode: Mode, query_text: str, vector: Vectors | None,
                      allowed: Allowed, depth: int) -> Ranked:
-    """(paper id, score), best first, at most `depth` (dense: at most `DENSE_DEPTH`)."""
+    """(paper id, score), best first, at most `depth` and at most `DEPTH`."""
+    depth = min(depth, DEPTH)
     if mode == "dense":
         if vector is None:
             raise ValueError("dense ranking needs a query vector")
-        return pgsearch.dense_top(conn, vector, allowed, min(depth, DENSE_DEPTH))
+        return pgsearch.dense_top(conn, vector, allowed, depth)
     words = pgsearch.lexical_query(conn, query_text)
     lexical = (pgsearch.lexical_top(conn, words, allowed, max(depth, CANDIDATES))
                if words is not None else [])

