@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix=PREFIX, extra="ignore", frozen=True)
 
     database_url: str = Field("paperboy.db", min_length=1)
+    vectors: bool = True  # false: PostgreSQL without pgvector, lexical search only
 
     # Remote sources (base URLs, so tests can point them at a local replay server).
     arxiv_api_url: str = "https://export.arxiv.org/api/query"

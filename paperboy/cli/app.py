@@ -43,7 +43,8 @@ class State:
 
     def db(self, migrate: bool = True) -> Database:
         if self._db is None:
-            self._db = open_database(self.settings.database_url, migrate=migrate)
+            self._db = open_database(self.settings.database_url, migrate=migrate,
+                                     vectors=self.settings.vectors)
         return self._db
 
 

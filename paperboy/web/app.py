@@ -45,7 +45,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     from paperboy.web.templating import make_templates
 
-    db = open_database(settings.database_url)
+    db = open_database(settings.database_url, vectors=settings.vectors)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

@@ -107,8 +107,9 @@ def test_a_user_who_may_not_create_pgvector_is_told_what_to_do(postgres_server):
     url = postgres_server.url("no_vector").replace("postgresql://postgres@",
                                                     "postgresql://plain@")
     try:
-        with pytest.raises(DatabaseError, match="CREATE EXTENSION vector"):
+        with pytest.raises(DatabaseError, match="CREATE EXTENSION vector") as refused:
             open_database(url)
+        assert "PAPERBOY_VECTORS=false" in str(refused.value)
         lexical_only = open_database(url, vectors=False)
         try:
             add(lexical_only, PaperRecord("p", "Kelp forests", "On coasts.", source="jsonl"))
