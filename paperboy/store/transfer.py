@@ -9,7 +9,8 @@ checksums agree.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -145,16 +146,27 @@ def advance_sequences(conn: Connection) -> None:
 
 def open_source(url: str) -> Database:
     """The hub to copy from, opened as it is (never migrated: a copy does not write to it)."""
-    normalized = normalize_url(url)
-    if normalized.startswith("sqlite"):
-        path = make_url(normalized).database or ""
-        if path and path != ":memory:" and not Path(path).is_file():
-            raise DatabaseError(f"copy: no SQLite database at {path}")
-    return open_database(url, migrate=False)
+    with _named("--from"):
+        normalized = normalize_url(url)
+        if normalized.startswith("sqlite"):
+            path = make_url(normalized).database or ""
+            if path and path != ":memory:" and not Path(path).is_file():
+                raise DatabaseError(f"no SQLite database at {path}")
+        return open_database(url, migrate=False)
 
 
 def open_target(url: str, source_url: str) -> Database:
     """The database to copy into, migrated to the latest revision (as the source must be)."""
-    if normalize_url(url) == normalize_url(source_url):
-        raise DatabaseError("copy: --from and --to are the same database")
-    return open_database(url)
+    with _named("--to"):
+        if normalize_url(url) == normalize_url(source_url):
+            raise DatabaseError("the same database as --from")
+        return open_database(url)
+
+
+@contextmanager
+def _named(option: str) -> Iterator[None]:
+    """Our database errors, said of the option that gave the database."""
+    try:
+        yield
+    except DatabaseError as exc:
+        raise DatabaseError(f"copy: {option}: {exc}") from exc

@@ -138,6 +138,7 @@ def test_backup_never_overwrites(sqlite_db, tmp_path):
 
 @pytest.mark.parametrize(("content", "message"), [
     (None, "no such file"),
+    ("folder", "cannot read: Is a directory"),
     (b"", "not a paperboy backup"),
     (b"PK\x03\x04 a zip file", "not a paperboy backup"),
     ("foreign-sqlite", "not a paperboy backup: no such table: alembic_version"),
@@ -145,7 +146,9 @@ def test_backup_never_overwrites(sqlite_db, tmp_path):
 ])
 def test_restore_names_the_file_it_cannot_use(sqlite_db, tmp_path, content, message):
     path = tmp_path / "given.bak"
-    if content == "foreign-sqlite":
+    if content == "folder":
+        path.mkdir()
+    elif content == "foreign-sqlite":
         with sqlite3.connect(path) as conn:
             conn.execute("CREATE TABLE t (x)")
         conn.close()

@@ -126,9 +126,11 @@ def test_refuses_to_resume_another_sources_copy(tmp_path, postgres_url):
 
 
 @pytest.mark.parametrize(("source", "target", "message"), [
-    ("missing.db", "out.db", "copy: no SQLite database at"),
-    ("hub.db", "hub.db", "--from and --to are the same database"),
-    ("hub.db", "mysql://x/y", "unsupported URL scheme 'mysql'"),
+    ("missing.db", "out.db", "copy: --from: no SQLite database at"),
+    ("hub.db", "hub.db", "copy: --to: the same database as --from"),
+    ("hub.db", "mysql://x/y", "copy: --to: database: unsupported URL scheme 'mysql'"),
+    ("postgresql://nobody@127.0.0.1:1/x", "out.db", "copy: --from: database: cannot open"),
+    ("hub.db", "nowhere/out.db", "copy: --to: database: folder"),
 ])
 def test_bad_places_are_named(tmp_path, source, target, message):
     open_database(str(tmp_path / "hub.db")).dispose()
