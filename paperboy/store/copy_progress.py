@@ -27,9 +27,8 @@ from sqlalchemy import (
     update,
 )
 
+from paperboy.store.pgtools import build_memory
 from paperboy.store.portable import Key
-
-BUILD_MEMORY = 512 * 2**20  # bytes of maintenance_work_mem for building indexes, at least
 
 progress = Table("paperboy_copy", MetaData(),
                  Column("name", String(200), primary_key=True),  # a table, or "index TABLE NAME"
@@ -77,11 +76,8 @@ def build_indexes_set_aside(conn: Connection, table: str) -> None:
     if not found:
         return
     conn.execute(text("SET LOCAL statement_timeout = 0"))
-    # An HNSW build slows to a crawl once its graph outgrows this (64MB by default).
-    current = conn.execute(text("SELECT setting::bigint * 1024 FROM pg_settings "
-                                "WHERE name = 'maintenance_work_mem'")).scalar_one()
-    if current < BUILD_MEMORY:
-        conn.execute(text(f"SET LOCAL maintenance_work_mem = '{BUILD_MEMORY // 2**20}MB'"))
+    if memory := build_memory(conn):
+        conn.execute(text(f"SET LOCAL maintenance_work_mem = '{memory}'"))
     for name, definition in found:
         conn.execute(text(definition))
         conn.execute(delete(progress).where(progress.c.name == name))

@@ -15,11 +15,21 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from paperboy.errors import DatabaseError, InvalidRecord
+
+BUILD_MEMORY_MB = 512  # maintenance_work_mem for building indexes, at least
+
+
+def build_memory(conn: Connection) -> str | None:
+    """The maintenance_work_mem to build indexes with, when the server's is lower: an HNSW
+    build slows to a crawl once its graph outgrows it (64MB by default)."""
+    current_kb = conn.execute(text("SELECT setting::bigint FROM pg_settings "
+                                   "WHERE name = 'maintenance_work_mem'")).scalar_one()
+    return f"{BUILD_MEMORY_MB}MB" if current_kb < BUILD_MEMORY_MB * 1024 else None
 
 
 def server_major(engine: Engine) -> int:
@@ -98,6 +108,10 @@ def restore(engine: Engine, path: Path) -> None:
     """
     folder = tools_for(server_major(engine))
     url, environment = libpq_target(engine)
+    with engine.connect() as conn:
+        memory = build_memory(conn)
+    if memory:
+        environment["PGOPTIONS"] = f"-c maintenance_work_mem={memory}"
     contents = _listing(folder, path, environment)
     for name in re.findall(r"^\d+; \d+ \d+ EXTENSION - (\S+)", contents, re.MULTILINE):
         ensure_extension(engine, name)
