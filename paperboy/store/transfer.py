@@ -42,6 +42,7 @@ from paperboy.store.schema import paper_index
 
 Progress = Callable[[str, int], None]  # table, rows copied so far
 
+
 @dataclass(frozen=True)
 class CopyReport:
     source: list[TableSum]
