@@ -50,6 +50,7 @@ class Settings(BaseSettings):
     session_days: int = Field(30, ge=1, le=365)
     submit_window_days: int = Field(14, ge=1, le=3650)  # /submit refuses older papers
     rate_limit_scale: float = Field(1.0, gt=0, le=1000)  # multiplies every rate limit
+    page_cache_seconds: float = Field(5.0, ge=0, le=3600)  # anonymous listings, see microcache
 
     # Mail and the worker (docs/mail.md). The SMTP password may sit in the URL or, better, in
     # PAPERBOY_SMTP_PASSWORD(_FILE), which wins.

@@ -14,10 +14,12 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from threadpoolctl import threadpool_limits
 
 from paperboy import __version__
 from paperboy.config import Settings, load_settings
 from paperboy.store import open_database
+from paperboy.web.microcache import MicroCache
 from paperboy.web.security import SecurityHeaders
 
 HERE = Path(__file__).parent
@@ -46,6 +48,9 @@ def create_app(settings: Settings) -> FastAPI:
     from paperboy.web.templating import make_templates
 
     db = open_database(settings.database_url, vectors=settings.vectors)
+    # Requests run side by side: one BLAS thread each, rather than every matrix product
+    # spreading over all cores and the concurrent ones spinning against each other.
+    threadpool_limits(limits=1, user_api="blas")
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -59,6 +64,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.templates = make_templates()
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     auth.add_sessions(app, settings)
+    app.add_middleware(MicroCache, seconds=settings.page_cache_seconds)
     app.add_middleware(SecurityHeaders)
     api.add_error_handlers(app)
     errors.install(app)  # HTML error pages, except under the API

@@ -32,8 +32,8 @@ class SecurityHeaders:
             extra.append((b"content-security-policy", CSP.encode()))
 
         async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *extra]
+            if message["type"] == "http.response.start":  # a new message: others may keep it
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

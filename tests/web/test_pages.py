@@ -5,14 +5,18 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
+from lxml import html
 
 from paperboy.web import listings, papers, search
+from tests.web.community import fresh_client, post, sign_up
 from tests.web.conftest import (
     HOSTILE_ABSTRACT,
     HOSTILE_DAY,
     HOSTILE_ID,
     HOSTILE_TITLE,
+    build_hub,
     by_class,
+    card_ids,
     page,
     text,
 )
@@ -133,3 +137,20 @@ def test_pages_carry_security_headers(site):
     assert response.headers["x-content-type-options"] == "nosniff"
     assert response.headers["x-frame-options"] == "DENY"
     assert "content-security-policy" not in site.get("/docs").headers  # Swagger UI's CDN
+
+
+def test_anonymous_listings_are_answered_from_memory_for_a_few_seconds(tmp_path):
+    hub = build_hub(tmp_path / "hub.db")
+    week = "/papers/week/2025-W23?sort=upvotes"
+    with fresh_client(hub, page_cache_seconds=3600) as visitor, fresh_client(hub) as ada:
+        before = card_ids(html.fromstring(visitor.get(week).text))
+        sign_up(ada, "ada")
+        post(ada, f"/papers/{before[-1]}/upvote", form_page="/account")
+        # The same process would answer the visitor from memory: here the voter's own app
+        # is signed in and always fresh.
+        assert card_ids(html.fromstring(ada.get(week).text)) == before[::-1]
+        assert card_ids(html.fromstring(visitor.get(week).text)) == before  # cached
+        visitor.cookies.set("paperboy_session", "anything")
+        assert card_ids(html.fromstring(visitor.get(week).text)) == before[::-1]
+    with fresh_client(hub, page_cache_seconds=0) as visitor:
+        assert card_ids(html.fromstring(visitor.get(week).text)) == before[::-1]
