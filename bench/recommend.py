@@ -7,14 +7,14 @@ method ranks all papers but the user's visible ones, and we report where the hid
 recall@10, recall@50 and MRR (1 / rank of the first hidden paper), averaged over users.
 
 - classifier: `ranking.fit_preferences` (per-user logistic regression on MiniLM embeddings,
-  against a random sample of other papers) then `ranking.recommend`: what paperboy does.
+  against 1,000 other papers sampled at random): what paperboy does.
 - centroid: cosine to the mean of the user's papers (a simple embedding baseline).
 - cold_start: `ranking.cold_start` from the categories of the user's papers, then popularity.
 - most_upvoted: popularity alone (upvotes = how many users upvoted the paper).
 
 Embeddings are cached under $TMPDIR. Prints one JSON document.
 
-    .venv/bin/python bench/recommend.py [--papers 4000] [--users 150] [--seed 1]
+    .venv/bin/python bench/recommend.py [--papers 2000] [--users 150] [--seed 1]
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from paperboy import ranking
 from paperboy.search.embed import document_text, load_embedder
@@ -47,7 +48,7 @@ TOPICS = ["diffusion", "reinforcement learning", "graph neural", "federated", "l
           "recommend", "autonomous driving", "3d", "vision-language", "time series",
           "knowledge graph", "optimization", "hardware", "theorem", "game", "fairness"]
 MIN_TOPIC = 40  # papers a topic needs in the sample to be used
-NEGATIVES = 2000
+NEGATIVES = 1000  # as mail/recommend.py
 Scores = Callable[[Any, list[int]], np.ndarray]
 
 
@@ -152,7 +153,7 @@ def methods(vectors: np.ndarray, records: list[dict[str, Any]],
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--papers", type=int, default=4000)
+    parser.add_argument("--papers", type=int, default=2000)
     parser.add_argument("--users", type=int, default=150)
     parser.add_argument("--positives", type=int, default=20)
     parser.add_argument("--seed", type=int, default=1)
@@ -164,8 +165,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     embedded = time.perf_counter()
     topics = topics_of(records)
     users = make_users(topics, args.users, args.positives, args.seed)
-    results = {name: evaluate(method, users, len(records))
-               for name, method in methods(vectors, records, users, args.seed).items()}
+    with threadpool_limits(1):  # as mail/recommend.py fits: one BLAS thread is faster
+        results = {name: evaluate(method, users, len(records))
+                   for name, method in methods(vectors, records, users, args.seed).items()}
     json.dump({"papers": len(records), "users": len(users), "topics": len(topics),
                "positives_per_user": args.positives,
                "hidden_per_user": len(users[0][1]) if users else 0,
