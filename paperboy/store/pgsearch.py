@@ -1,8 +1,9 @@
 """Search inside PostgreSQL: a weighted tsvector with a GIN index, pgvector with HNSW.
 
 The objects come from migration 0004 and exist on PostgreSQL only, so they are declared here
-rather than in schema.py. Lexical ranking is `ts_rank_cd` over the words of the query joined
-by OR (as BM25 does: a paper need not hold every word), with field weights like BM25F's.
+rather than in schema.py. Lexical ranking is BM25 in spirit: a paper needs any word of the
+query, and scores per word its idf times `ts_rank` with field weights like BM25F's
+(docs/search-quality.md, "On PostgreSQL").
 """
 
 from __future__ import annotations
@@ -34,7 +35,6 @@ from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
 
 Allowed = Select[Any] | None  # a query for the ids a result may have (None: any)
 
-
 # What migration 0004 adds on PostgreSQL (a test skips them when comparing schema.py).
 POSTGRES_ONLY = frozenset({"search_document", "embedding", "ix_papers_search_document",
                            "ix_paper_index_embedding"})
@@ -46,9 +46,9 @@ NORMALISATION = 1
 # HNSW candidates per query: recall@10 against the exact scan >= 0.95 on real embeddings
 # (tests/store/test_pgsearch.py; figures in docs/search-quality.md).
 EF_SEARCH = 100
-CANDIDATE_BUDGET = 5_000  # documents lexical ranking scores per query, at most (roughly)
+CANDIDATE_BUDGET = 2_000  # documents lexical ranking scores per query, at most (roughly)
 SCORED_TERMS = 12  # lexemes of a query that count towards a score, at most
-PRESELECT = 4  # candidates scored in full per result asked for
+PRESELECT = 3  # candidates scored in full per result asked for
 MIN_DEPTH = 100
 
 _meta = MetaData()
