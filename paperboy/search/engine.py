@@ -5,6 +5,9 @@ The engine keeps an in-process snapshot of the index built from what the store h
 checks the store's change marker on every query, so it never shows a paper the store lacks
 nor misses one it has. Vectors come from `paperboy index`; until a paper has one, it is
 found lexically only.
+
+On PostgreSQL there is no snapshot: the database ranks (search/database.py, store/pgsearch.py)
+and the same fusion, filters, phrases and exclusions apply.
 """
 
 from __future__ import annotations
