@@ -194,3 +194,15 @@ def test_admin_pages_are_for_admins(ada):
     assert ada.get("/admin").status_code == 403
     token = csrf(ada, "/account")
     assert ada.post("/admin/users/ada/suspend", data={"csrf_token": token}).status_code == 403
+
+
+def test_hidden_papers_leave_search_too(hub):
+    with fresh_client(hub) as admin:
+        sign_up(admin, "root-admin")
+        with admin.app.state.db.engine.begin() as conn:
+            users.set_admin(conn, users.by_name(conn, "root-admin").id, True)
+        query = "/api/papers/search?q=zebrafish"
+        assert HOSTILE_ID in [i["paper"]["id"] for i in admin.get(query).json()]
+        post(admin, f"/admin/papers/{HOSTILE_ID}/hide", form_page="/account")
+        assert HOSTILE_ID not in [i["paper"]["id"] for i in admin.get(query).json()]
+        assert HOSTILE_ID not in admin.get("/search?q=zebrafish").text
