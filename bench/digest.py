@@ -16,6 +16,7 @@ import argparse
 import importlib.util
 import json
 import random
+import shutil
 import socket
 import sys
 import tempfile
@@ -177,6 +178,8 @@ def main() -> None:
         timed("digest", started)
     finally:
         controller.stop()
+        db.dispose()
+        shutil.rmtree(work, ignore_errors=True)
     total = seconds["search_snapshot"] + seconds["digest"]
     json.dump({"papers": args.papers, "subscribers": args.subscribers, "day": day.isoformat(),
                "subscriptions": kinds, "papers_with_vectors": vectors,
