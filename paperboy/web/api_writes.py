@@ -1,5 +1,6 @@
 """API writes for scripts, authenticated by a token (`Authorization: Bearer pb_…`, made on the
-account page or with `paperboy user token`): upvote, comment, add to a collection. No cookies
+account page or with `paperboy user token`): upvote, comment, add to a collection, manage
+digest subscriptions. No cookies
 are read here, so there is nothing for CSRF to forge."""
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from paperboy.store import collections, comments, papers, votes
+from paperboy.store import collections, comments, papers, subscriptions, votes
 from paperboy.store.comments import Comment
 from paperboy.store.users import User
 from paperboy.views import api_timestamp
@@ -40,6 +41,13 @@ TokenUser = Annotated[User, Depends(token_user)]
 class NewComment(BaseModel):
     comment: str = Field(min_length=1, max_length=MAX_COMMENT)
     parentCommentId: int | None = None  # the field names are the API's (camelCase)
+
+
+class NewSubscription(BaseModel):
+    kind: str = Field(description="query, author, category, trending or recommended",
+                      max_length=20)
+    value: str | int | None = Field(None, description="the search, author name, category or "
+                                                      "number of trending papers")
 
 
 class CollectPaper(BaseModel):
@@ -84,6 +92,40 @@ def collect(request: Request, slug: Annotated[str, Path(max_length=100)], body: 
         added = collections.add_paper(conn, chosen.id, paper_row(conn, body.paperId),
                                       body.note.strip())
     return JSONResponse({"collection": slug, "paperId": body.paperId, "added": added})
+
+
+@router.get("/api/subscriptions", summary="Your digest subscriptions", responses=UNAUTHORIZED)
+def list_subscriptions(request: Request, user: TokenUser) -> JSONResponse:
+    with request.app.state.db.engine.connect() as conn:
+        found = subscriptions.for_user(conn, user.id)
+    return JSONResponse([subscription_json(s) for s in found])
+
+
+@router.post("/api/subscriptions", summary="Subscribe to a search, author, category, "
+             "trending or recommendations", status_code=201, responses=UNAUTHORIZED)
+def add_subscription(request: Request, body: NewSubscription, user: TokenUser) -> JSONResponse:
+    try:
+        with request.app.state.db.engine.begin() as conn:
+            made = subscriptions.add(conn, user.id, body.kind, body.value)
+    except subscriptions.InvalidSubscription as problem:
+        raise PageError(422, "Invalid subscription", str(problem)) from problem
+    return JSONResponse(subscription_json(made), status_code=201)
+
+
+@router.delete("/api/subscriptions/{subscription_id}", summary="Remove a subscription",
+               responses=UNAUTHORIZED)
+def remove_subscription(request: Request, subscription_id: int, user: TokenUser
+                        ) -> JSONResponse:
+    with request.app.state.db.engine.begin() as conn:
+        removed = subscriptions.remove(conn, subscription_id, user_id=user.id)
+    if not removed:
+        raise PageError(404, "No such subscription", f"you have no subscription {subscription_id}")
+    return JSONResponse({"id": subscription_id, "removed": True})
+
+
+def subscription_json(found: subscriptions.Subscription) -> dict[str, Any]:
+    return {"id": found.id, "kind": found.kind, "value": found.value,
+            "description": found.describe(), "createdAt": api_timestamp(found.created_at)}
 
 
 def _vote(request: Request, paper_id: str, user: User, up: bool) -> JSONResponse:

@@ -145,3 +145,35 @@ def test_api_writes_on_unknown_papers_are_404(hub, token):
         response = client.post("/api/papers/2499.99999/upvote",
                                headers={"Authorization": f"Bearer {token}"})
         assert response.status_code == 404
+
+
+def test_subscriptions_through_the_api(hub, token):
+    auth = {"Authorization": f"Bearer {token}"}
+    with fresh_client(hub) as client:
+        made = client.post("/api/subscriptions", headers=auth,
+                           json={"kind": "query", "value": "kv cache"})
+        assert made.status_code == 201
+        assert made.json()["description"] == "search 'kv cache'"
+        client.post("/api/subscriptions", headers=auth, json={"kind": "trending", "value": 5})
+        listed = client.get("/api/subscriptions", headers=auth).json()
+        assert [(s["kind"], s["value"]) for s in listed] == [("query", "kv cache"),
+                                                               ("trending", "5")]
+        gone = client.delete(f"/api/subscriptions/{made.json()['id']}", headers=auth)
+        assert gone.json()["removed"] is True
+        again = client.delete(f"/api/subscriptions/{made.json()['id']}", headers=auth)
+        assert again.status_code == 404
+        assert client.get("/api/subscriptions").status_code == 401
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ({"kind": "weather", "value": "x"}, "kind"),
+    ({"kind": "category", "value": "not a category!"}, "category"),
+    ({"kind": "trending", "value": 1000}, "trending"),
+    ({"kind": "query", "value": ""}, "empty"),
+    ({"value": "x"}, "kind"),
+])
+def test_bad_subscriptions_are_422_naming_the_field(hub, token, body, message):
+    with fresh_client(hub) as client:
+        response = client.post("/api/subscriptions", json=body,
+                               headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 422 and message in response.json()["error"]
