@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -59,6 +59,12 @@ class _Snapshot:
     paper_ids: npt.NDArray[np.int64]
     lexical: LexicalIndex
     dense: DenseIndex | None
+    # Related papers found so far, (row, limit) -> (rows, scores): they change only with the
+    # index, so they live and go with the snapshot (a paper page costs a lookup, not a scan).
+    related: dict[tuple[int, int], tuple[list[int], list[float]]] = field(default_factory=dict)
+
+
+RELATED_CACHE = 50_000
 
 
 class SearchEngine:
@@ -131,16 +137,16 @@ class SearchEngine:
         if paper_id is None or paper is None:
             return []
         row = int(np.searchsorted(snapshot.paper_ids, paper_id))
-        if snapshot.dense is not None and snapshot.dense.present[row]:
-            scores = snapshot.dense.scores(snapshot.dense.matrix[row])
-        else:
-            scores = snapshot.lexical.scores(text.terms(f"{paper.title} {paper.abstract}"))
-        scores[row] = -np.inf
-        rows = top(scores, limit)
+        cached = snapshot.related.get((row, limit))
+        if cached is None:
+            cached = _nearest_rows(snapshot, row, paper, limit)
+            if len(snapshot.related) < RELATED_CACHE:
+                snapshot.related[(row, limit)] = cached
+        rows, scores = cached
         ids = [int(snapshot.paper_ids[r]) for r in rows]
         with self.db.engine.connect() as conn:
             found = papers.get_by_ids(conn, ids)
-        return [Hit(found[i], float(scores[r])) for i, r in zip(ids, rows, strict=True)
+        return [Hit(found[i], score) for i, score in zip(ids, scores, strict=True)
                 if i in found]
 
     def _related_in_database(self, uid: str, limit: int) -> list[Hit]:
@@ -225,6 +231,18 @@ def _has_filters(query: Query) -> bool:
 def _filters(query: Query) -> store.Filters:
     return store.Filters(query.categories, query.authors, query.date_from, query.date_to,
                          query.has_code)
+
+
+def _nearest_rows(snapshot: _Snapshot, row: int, paper: PaperRecord, limit: int
+                  ) -> tuple[list[int], list[float]]:
+    """The snapshot rows nearest to `row`: by its vector when it has one, else by its words."""
+    if snapshot.dense is not None and snapshot.dense.present[row]:
+        scores = snapshot.dense.scores(snapshot.dense.matrix[row])
+    else:
+        scores = snapshot.lexical.scores(text.terms(f"{paper.title} {paper.abstract}"))
+    scores[row] = -np.inf
+    rows = [int(r) for r in top(scores, limit)]
+    return rows, [float(scores[r]) for r in rows]
 
 
 def _build(conn: Connection, marker: store.Marker) -> _Snapshot:
