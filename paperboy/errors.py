@@ -24,6 +24,18 @@ class InvalidRecord(PaperboyError):
         return InvalidRecord(f"{prefix}, {self.place}" if self.place else prefix, self.reason)
 
 
+class InvalidValue(PaperboyError, ValueError):
+    """A value someone chose (a form field, a CLI option) that cannot be used; `field` names
+    it and `reason` says why, fit to show beside it."""
+
+    exit_code = 2
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
 class ConfigError(PaperboyError):
     """A setting that cannot be used."""
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from zoneinfo import ZoneInfo, available_timezones
 
+from paperboy.errors import InvalidValue
+
 NAME = re.compile(r"[a-z0-9][a-z0-9_-]{1,31}")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 RESERVED = {"admin", "administrator", "root", "paperboy", "api", "static", "system", "support",
@@ -13,11 +15,8 @@ RESERVED = {"admin", "administrator", "root", "paperboy", "api", "static", "syst
 MIN_PASSWORD, MAX_PASSWORD = 10, 1024
 
 
-class InvalidInput(ValueError):
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
+class InvalidInput(InvalidValue):
+    """A name, email, password or time zone that cannot be used."""
 
 
 def name(value: str) -> str:

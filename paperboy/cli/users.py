@@ -44,8 +44,6 @@ def add(ctx: typer.Context, email: str,
             else:
                 user = service.sign_up(conn, name=chosen, email=checked_email,
                                        password=password, is_admin=admin, confirmed=True)
-    except rules.InvalidInput as problem:
-        raise PaperboyError(str(problem)) from problem
     except UserExists as taken:
         raise PaperboyError(f"user add: that {taken.field} is already in use") from taken
     _report(user, as_json, "added" + ("" if password else " (no password: digests only)"))

@@ -13,22 +13,15 @@ from typing import Literal, get_args
 from sqlalchemy import Connection, RowMapping, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from paperboy.errors import PaperboyError
+from paperboy.errors import InvalidValue
 from paperboy.store.schema import digest_settings, subscriptions, users
 
 Frequency = Literal["daily-weekdays", "daily", "weekly"]
 FREQUENCIES: tuple[Frequency, ...] = get_args(Frequency)
 
 
-class InvalidDigestSettings(PaperboyError, ValueError):
+class InvalidDigestSettings(InvalidValue):
     """A frequency, hour, weekday or time zone that cannot be used; `field` says which."""
-
-    exit_code = 2
-
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
-        self.field = field
-        self.reason = reason
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from typing import Literal, get_args
 from sqlalchemy import Connection, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from paperboy.errors import PaperboyError
+from paperboy.errors import InvalidValue
 from paperboy.store.schema import subscriptions, users
 
 Kind = Literal["query", "author", "category", "trending", "recommended"]
@@ -22,15 +22,8 @@ MAX_PER_USER = 50
 _CATEGORY = re.compile(r"^[a-z]+(?:-[a-z]+)?(?:\.[A-Za-z]+(?:-[a-z]+)?)?$")
 
 
-class InvalidSubscription(PaperboyError, ValueError):
+class InvalidSubscription(InvalidValue):
     """A subscription that cannot be stored; `field` names the option or form field."""
-
-    exit_code = 2
-
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
-        self.field = field
-        self.reason = reason
 
 
 @dataclass(frozen=True)

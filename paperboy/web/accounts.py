@@ -40,7 +40,7 @@ def signup(request: Request, name: Text = "", email: Text = "", password: Text =
             user = service.sign_up(conn, name=name, email=email, password=password)
     except rules.InvalidInput as problem:
         return _form_again(request, "signup.html", "Sign up", form, next,
-                           f"{problem.field.capitalize()}: {problem.message}.")
+                           f"{problem.field.capitalize()}: {problem.reason}.")
     except UserExists as taken:
         message = ("That name is taken; choose another." if taken.field == "name" else
                    "We could not create an account with these details. If you already have "
@@ -94,7 +94,7 @@ def change_password(request: Request, user: User = Depends(require_user),
             service.change_password(conn, user, password)
             fresh = users.by_id(conn, user.id)
     except rules.InvalidInput as problem:
-        return _account(request, user, error=f"New password: {problem.message}.")
+        return _account(request, user, error=f"New password: {problem.reason}.")
     assert fresh is not None
     auth.log_in(request, fresh)  # other sessions ended with the old epoch; this one goes on
     return _account(request, fresh, notice="Password changed; other sessions were signed out.")
@@ -107,7 +107,7 @@ def change_timezone(request: Request, user: User = Depends(require_user),
     try:
         chosen = rules.timezone(timezone)
     except rules.InvalidInput as problem:
-        return _account(request, user, error=f"Time zone: {problem.message}.")
+        return _account(request, user, error=f"Time zone: {problem.reason}.")
     with request.app.state.db.engine.begin() as conn:
         users.set_timezone(conn, user.id, chosen)
     return RedirectResponse("/account", status_code=303)

@@ -102,3 +102,16 @@ def empty_tables(db: Database) -> list[str]:
     with db.engine.connect() as conn:
         return [t.name for t in hub_tables()
                 if conn.execute(t.select().limit(1)).first() is None]
+
+
+def sums(url: str) -> list[object]:
+    """Per-table counts and checksums of the hub at `url` (see paperboy.store.checksum)."""
+    from paperboy.store import open_database
+    from paperboy.store.checksum import hub_sums
+
+    db = open_database(url, migrate=False)
+    try:
+        with db.engine.connect() as conn:
+            return list(hub_sums(conn))
+    finally:
+        db.dispose()

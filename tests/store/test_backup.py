@@ -16,7 +16,6 @@ from sqlalchemy import func, select
 from paperboy.errors import DatabaseError, InvalidRecord
 from paperboy.store import open_database, pgtools, users
 from paperboy.store.backup import backup, restore
-from paperboy.store.checksum import hub_sums
 from paperboy.store.schema import paper_categories, paper_index, papers
 from tests.store import sample_hub
 
@@ -37,13 +36,7 @@ def blank_url(db_url, tmp_path, request):
     server.execute(f"DROP DATABASE {name} WITH (FORCE)")
 
 
-def sums(url):
-    db = open_database(url, migrate=False)
-    try:
-        with db.engine.connect() as conn:
-            return hub_sums(conn)
-    finally:
-        db.dispose()
+sums = sample_hub.sums
 
 
 def suffix(url):

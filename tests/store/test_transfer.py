@@ -19,7 +19,6 @@ from sqlalchemy import select, text
 
 from paperboy.errors import DatabaseError
 from paperboy.store import open_database, pgsearch, users
-from paperboy.store.checksum import hub_sums
 from paperboy.store.copy_progress import progress
 from paperboy.store.transfer import copy_hub, describe, open_source, open_target
 from tests.conftest import TEMPLATE
@@ -33,13 +32,7 @@ def sqlite_url(tmp_path):
     return str(tmp_path / "hub.db")
 
 
-def sums(url):
-    db = open_database(url, migrate=False)
-    try:
-        with db.engine.connect() as conn:
-            return hub_sums(conn)
-    finally:
-        db.dispose()
+sums = sample_hub.sums
 
 
 def index_names(url):
