@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import numpy as np
 import numpy.typing as npt
 
-from paperboy.errors import PaperboyError
+from paperboy.errors import InvalidValue
 from paperboy.models import PaperRecord
 
 GRAVITY = 1.8
@@ -30,15 +30,12 @@ _WEEK = re.compile(r"^([0-9]{4})-W([0-9]{2})$")
 _MONTH = re.compile(r"^([0-9]{4})-([0-9]{2})$")
 
 
-class InvalidPeriod(PaperboyError, ValueError):
+class InvalidPeriod(InvalidValue):
     """A day, week or month that cannot be read; `name` is the parameter that held it."""
 
-    exit_code = 2
-
-    def __init__(self, name: str, reason: str) -> None:
-        super().__init__(f"{name}: {reason}")
-        self.name = name
-        self.reason = reason
+    @property
+    def name(self) -> str:
+        return self.field
 
 
 @dataclass(frozen=True)
