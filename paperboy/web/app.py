@@ -32,6 +32,7 @@ def create_app(settings: Settings) -> FastAPI:
         admin,
         api,
         api_writes,
+        apidocs,
         auth,
         collections,
         comments,
@@ -57,7 +58,8 @@ def create_app(settings: Settings) -> FastAPI:
         yield
         db.dispose()  # the pool's connections close with the app
 
-    app = FastAPI(title="paperboy", version=__version__, lifespan=lifespan)
+    app = FastAPI(title="paperboy", version=__version__, lifespan=lifespan, docs_url=None,
+                  redoc_url=None)  # /docs comes from apidocs, without a CDN
     app.state.settings = settings
     app.state.db = db
     app.state.search = SearchEngine(db)  # one per app: it keeps the index snapshot
@@ -69,6 +71,7 @@ def create_app(settings: Settings) -> FastAPI:
     api.add_error_handlers(app)
     errors.install(app)  # HTML error pages, except under the API
     app.include_router(health.router)
+    apidocs.install(app)
     for module in (api, api_writes, listings, search, accounts, users, collections, comments,
                    votes, submit, admin, subscriptions, papers):
         app.include_router(module.router)

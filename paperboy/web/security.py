@@ -1,8 +1,6 @@
 """Security headers on every answer: a Content-Security-Policy that allows only this site's own
-scripts (KaTeX and math.js are vendored, no inline script exists), no framing, no sniffing.
-
-The interactive API docs (`/docs`, `/redoc`) load Swagger UI from its CDN, so they keep
-FastAPI's default and get no CSP; the hub's pages never need the network beyond the hub.
+scripts (KaTeX, math.js and the API docs' Swagger UI are served by the hub, no inline script
+exists), no framing, no sniffing. The hub's pages never need the network beyond the hub.
 """
 
 from __future__ import annotations
@@ -13,8 +11,7 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline';
        "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; object-src 'none'; "
        "base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
 HEADERS = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"same-origin"),
-           (b"x-frame-options", b"DENY")]
-NO_CSP = ("/docs", "/redoc")
+           (b"x-frame-options", b"DENY"), (b"content-security-policy", CSP.encode())]
 
 
 class SecurityHeaders:
@@ -27,13 +24,10 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        extra = list(HEADERS)
-        if not str(scope.get("path", "")).startswith(NO_CSP):
-            extra.append((b"content-security-policy", CSP.encode()))
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":  # a new message: others may keep it
-                message = {**message, "headers": [*message.get("headers", []), *extra]}
+                message = {**message, "headers": [*message.get("headers", []), *HEADERS]}
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
