@@ -78,7 +78,7 @@ def page(request: Request, status: int, title: str, message: str) -> Response:
 
 def _is_api(request: Request) -> bool:
     path = request.url.path
-    return path.startswith(("/api/", "/openapi", "/docs", "/redoc")) or path.endswith(".md")
+    return path.startswith(("/api/", "/openapi", "/docs")) or path.endswith(".md")
 
 
 def _name(loc: Any) -> str:
