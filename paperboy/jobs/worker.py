@@ -59,9 +59,11 @@ class Worker:
 
     def run_once(self, names: list[str] | None = None, *, force: bool = False
                  ) -> list[RunResult]:
-        """Run each due job (every named one, if `force`) that no other worker holds."""
+        """Run each due job (every named one, if `force`) that no other worker holds; once
+        `stopping` is set (SIGTERM), start no further one."""
         self._register()
-        return [self._run(self.specs[name], force) for name in names or list(self.specs)]
+        return [self._run(self.specs[name], force) for name in names or list(self.specs)
+                if not self.stopping.is_set()]
 
     def run_forever(self, poll: float = 30.0) -> None:
         """Run due jobs until `stopping` is set, sleeping until the next is due (at most
@@ -116,8 +118,12 @@ class Worker:
 
         def beat() -> None:
             while not done.wait(spec.lease.total_seconds() / 3):
-                with self.db.engine.begin() as conn:
-                    store.renew(conn, spec.name, self.owner, self.clock() + spec.lease)
+                try:
+                    with self.db.engine.begin() as conn:
+                        store.renew(conn, spec.name, self.owner, self.clock() + spec.lease)
+                except Exception:  # e.g. SQLite busy past its timeout: the next beat may do
+                    # it, while a heartbeat that died would let another worker take the job
+                    log.warning("job %s: lease not renewed", spec.name, exc_info=True)
 
         thread = threading.Thread(target=beat, name=f"lease-{spec.name}", daemon=True)
         thread.start()
