@@ -190,15 +190,23 @@ def worker_command(
                    ] = None,
     poll: Annotated[float, typer.Option(min=1, max=3600, help="Seconds between checks.")
                     ] = 30.0,
+    lease: Annotated[float | None, typer.Option(
+        min=1, max=86400, help="Seconds a job's claim lasts unless renewed (it is renewed "
+        "every third of that while the job runs): how soon another worker takes over the job "
+        "of one that died. [default: each job's own, 10 minutes to 2 hours]")] = None,
 ) -> None:
     """Run the daily schedule: harvest, fetch, embed, send digests at each user's hour."""
     import logging
+    from dataclasses import replace
 
     from paperboy.jobs.specs import JOBS
     from paperboy.jobs.worker import Worker
 
     names = _job_names(job) if job else None
     specs = {name: JOBS[name] for name in names} if names else JOBS
+    if lease is not None:
+        specs = {name: replace(spec, lease=timedelta(seconds=lease))
+                 for name, spec in specs.items()}
     worker = Worker(ctx.obj.db(), ctx.obj.settings, specs=specs)
     if once:
         _print_results(worker.run_once(names, force=bool(names)))
