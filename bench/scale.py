@@ -7,8 +7,9 @@ the first --embed-sample papers get real MiniLM vectors, every other paper a noi
 of them (bench/search.py's clustered synthetic vectors); they are loaded with COPY and the
 HNSW index built afterwards, as one would load a big hub. Then `SearchEngine.search` is timed
 per mode (query embedding and fetching the papers included), HNSW recall@10 is measured
-against the exact scan for several `hnsw.ef_search`, and the same is done on SQLite.
-Prints one JSON document; progress on stderr.
+against the exact scan for several `hnsw.ef_search`, and the listing pages are loaded by wrk
+through `paperboy serve --workers 1, 2, 4` (page cache off, so every request reaches the
+database). The same is done on SQLite. Prints one JSON document; progress on stderr.
 
     .venv/bin/python bench/scale.py [--papers 1000000] [--sqlite-papers 100000]
 """
@@ -20,15 +21,17 @@ import importlib.util
 import json
 import os
 import random
+import secrets
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import httpx
 import numpy as np
 import psycopg
 from pgvector.psycopg import register_vector
@@ -40,9 +43,10 @@ sys.path.insert(0, str(ROOT))  # for tests/postgres.py, the embedded server
 from paperboy.ingest import import_files  # noqa: E402
 from paperboy.search.embed import MODEL_NAME, Embedder, Vectors, load_embedder  # noqa: E402
 from paperboy.search.engine import SearchEngine  # noqa: E402
-from paperboy.store import Database, open_database, pgsearch  # noqa: E402
+from paperboy.store import Database, listings, open_database, pgsearch  # noqa: E402
 from paperboy.store import search as store  # noqa: E402
 from tests import postgres  # noqa: E402
+from tests.serving import serve  # noqa: E402
 
 Json = dict[str, Any]
 # A server for one big load: room for the HNSW graph in memory while it is built.
@@ -51,6 +55,7 @@ SERVER_SETTINGS = ("-c shared_buffers=2GB -c maintenance_work_mem=4GB -c work_me
                    "-c autovacuum=off")
 EF_SEARCH_TRIED = (40, 100, 200, 400)
 RECALL_QUERIES = 30
+LISTING_DAYS = 20
 
 
 @cache
@@ -193,6 +198,52 @@ def time_search(db: Database, embedder: Embedder, queries: list[str]) -> Json:
     return dict(timed)
 
 
+def listing_paths(db: Database, days: int) -> list[str]:
+    """The front page and the last `days` listing days' pages (days with papers), in turn."""
+    listed: list[date] = []
+    with db.engine.connect() as conn:
+        day = listings.latest_day(conn)
+        while day is not None and len(listed) < days:
+            listed.append(day)
+            day = listings.day_before(conn, day)
+    return ["/"] + [f"/papers/date/{day}" for day in listed]
+
+
+def listing_load(database: str, paths: list[str], args: argparse.Namespace, work: Path
+                 ) -> Json:
+    """wrk on the listing pages through `paperboy serve --workers N` for each N, with the
+    anonymous page cache off; plus one /metrics scrape (it counts the hub's rows)."""
+    web = bench_module("web")
+    env = os.environ | {"PAPERBOY_SECRET_KEY": secrets.token_urlsafe(32),
+                        "PAPERBOY_PAGE_CACHE_SECONDS": "0"}
+    found: Json = {"paths": len(paths), "connections": args.connections,
+                   "seconds": args.seconds, "page_cache": "off"}
+    for workers in args.web_workers:
+        say(f"listing pages under wrk, {workers} web process(es)")
+        with serve(database, work / f"serve-{workers}.log", env, workers=workers,
+                   start_seconds=300) as served:
+            web.warm_up(served.url, paths, workers)
+            cpu = served.cpu_seconds()
+            run = web.run_wrk(served.url, paths, args.seconds, args.connections, work)
+            run["server_cpu_ms_per_request"] = round(
+                (served.cpu_seconds() - cpu) * 1000 / max(run["requests"], 1), 2)
+            found[f"workers_{workers}"] = run
+            if workers == args.web_workers[0]:
+                found["metrics_scrape_ms"] = scrape_ms(served.url)
+    return found
+
+
+def scrape_ms(url: str) -> float:
+    """The slowest of five /metrics scrapes."""
+    times = []
+    with httpx.Client(base_url=url, timeout=60) as client:
+        for _ in range(5):
+            started = time.perf_counter()
+            client.get("/metrics").raise_for_status()
+            times.append((time.perf_counter() - started) * 1000)
+    return round(max(times), 1)
+
+
 def postgres_run(url: str, args: argparse.Namespace, work: Path, embedder: Embedder
                  ) -> tuple[Json, Vectors]:
     real_papers = bench_module("search").REAL_PAPERS
@@ -212,6 +263,8 @@ def postgres_run(url: str, args: argparse.Namespace, work: Path, embedder: Embed
     results["hnsw"] = hnsw_recall(db, embedder, queries)
     say(f"timing {len(queries)} queries per mode")
     results |= time_search(db, embedder, queries)
+    if args.web_workers:
+        results["listing"] = listing_load(url, listing_paths(db, LISTING_DAYS), args, work)
     db.dispose()
     return results, real
 
@@ -236,6 +289,9 @@ def sqlite_run(args: argparse.Namespace, work: Path, embedder: Embedder, real: V
     results["index"]["snapshot"] = search_bench.build_snapshot(engine)
     say(f"SQLite: timing {len(queries)} queries per mode")
     results |= time_search(db, embedder, queries)
+    if args.web_workers:
+        results["listing"] = listing_load(str(path), listing_paths(db, LISTING_DAYS), args,
+                                          work)
     db.dispose()
     return results
 
@@ -251,6 +307,34 @@ def ratios(pg: Json, sqlite: Json) -> Json:
                                  / sqlite["import"]["records_per_second"], 2)}
 
 
+def listing_goals(results: Json) -> Json:
+    """Listing throughput per web process count on PostgreSQL, and every non-2xx answer."""
+    rates = {int(name.removeprefix("workers_")): run["requests_per_second"]
+             for name, run in results["postgresql"]["listing"].items()
+             if name.startswith("workers_")}
+    non_2xx = {f"{backend} {name}": run["non_2xx"] + run["socket_errors"]
+               for backend in ("postgresql", "sqlite") if "listing" in results.get(backend, {})
+               for name, run in results[backend]["listing"].items()
+               if name.startswith("workers_")}
+    return {"listing_requests_per_second_by_workers": {
+                "measured": rates,
+                "grows_until_the_cores_are_busy": grows_until_saturated(rates)},
+            "listing_non_2xx_or_socket_errors": {"measured": non_2xx,
+                                                 "met": not any(non_2xx.values())}}
+
+
+def grows_until_saturated(rates: dict[int, float]) -> bool:
+    """More processes serve more, up to one per core; past the cores, throughput holds
+    (within 10% of the best so far). `rates`: requests/s by process count."""
+    cores = os.cpu_count() or 1
+    best = 0.0
+    for processes, rate in sorted(rates.items()):
+        if (processes <= cores and rate <= best) or rate < 0.9 * best:
+            return False
+        best = max(best, rate)
+    return True
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--papers", type=int, default=1_000_000, help="into PostgreSQL")
@@ -259,8 +343,15 @@ def main() -> None:
     parser.add_argument("--embed-sample", type=int, default=10_000,
                         help="papers with real vectors; the rest get noisy copies")
     parser.add_argument("--postgres-url", help="a server of yours (default: start one)")
+    parser.add_argument("--web-workers", type=int, nargs="*", default=[1, 2, 4],
+                        help="web processes to load the listings through (none: skip)")
+    parser.add_argument("--seconds", type=int, default=10, help="of wrk per setup")
+    parser.add_argument("--connections", type=int, default=32, help="of wrk")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
+    if args.web_workers and not bench_module("web").have_wrk():
+        sys.exit("bench/scale.py needs wrk for the listing load (apt-get install wrk), "
+                 "or --web-workers with no value to skip it")
     embedder, why = load_embedder()
     if embedder is None:
         sys.exit(f"bench/scale.py needs the embedding model: {why}")
@@ -286,6 +377,8 @@ def main() -> None:
     results["goals"] = {"hybrid_p95_ms_at_most_50": {"measured": hybrid_p95,
                                                      "papers": args.papers,
                                                      "met": hybrid_p95 <= 50}}
+    if args.web_workers:
+        results["goals"] |= listing_goals(results)
     results["load_average_at_end"] = os.getloadavg()
     json.dump(results, sys.stdout, indent=2)
     print()

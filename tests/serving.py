@@ -45,7 +45,7 @@ class Served:
 
 
 @contextmanager
-def serve(db: Path, log: Path, env: dict[str, str], workers: int = 1,
+def serve(db: Path | str, log: Path, env: dict[str, str], workers: int = 1,
           start_seconds: float = 60) -> Iterator[Served]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
