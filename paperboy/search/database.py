@@ -12,8 +12,8 @@ from sqlalchemy import Connection
 
 from paperboy.search.embed import Vectors
 from paperboy.search.rank import CANDIDATES, Mode, fuse
-from paperboy.store import pgsearch
-from paperboy.store.pgsearch import Allowed, Ranked
+from paperboy.store import pglexical, pgsearch
+from paperboy.store.pglexical import Allowed, Ranked
 
 # Most results a ranking returns here (SQLite's keeps 1000): each costs work in the database
 # (HNSW candidates, lexical scoring), and nobody pages past 200 results.
@@ -28,8 +28,8 @@ def rank_in_database(conn: Connection, mode: Mode, query_text: str, vector: Vect
         if vector is None:
             raise ValueError("dense ranking needs a query vector")
         return pgsearch.dense_top(conn, vector, allowed, depth)
-    words = pgsearch.lexical_query(conn, query_text)
-    lexical = (pgsearch.lexical_top(conn, words, allowed, max(depth, CANDIDATES))
+    words = pglexical.lexical_query(conn, query_text)
+    lexical = (pglexical.lexical_top(conn, words, allowed, max(depth, CANDIDATES))
                if words is not None else [])
     if mode == "bm25" or vector is None:
         return lexical[:depth]
@@ -37,7 +37,7 @@ def rank_in_database(conn: Connection, mode: Mode, query_text: str, vector: Vect
     return hybrid(conn, words, vector, lexical[:CANDIDATES], dense, depth)
 
 
-def hybrid(conn: Connection, words: pgsearch.LexicalQuery | None, vector: Vectors,
+def hybrid(conn: Connection, words: pglexical.LexicalQuery | None, vector: Vectors,
            lexical: Ranked, dense: Ranked, depth: int) -> Ranked:
     """Fuse two candidate lists; a candidate missing from one side gets that side's score
     from the database (-inf if it has none: no query word, or no embedding)."""
@@ -45,7 +45,7 @@ def hybrid(conn: Connection, words: pgsearch.LexicalQuery | None, vector: Vector
     dense_scores = dict(dense)
     candidates = np.array(sorted(lexical_scores.keys() | dense_scores.keys()), dtype=np.int64)
     if words is not None:
-        lexical_scores |= pgsearch.lexical_scores(
+        lexical_scores |= pglexical.lexical_scores(
             conn, words, [int(c) for c in candidates if c not in lexical_scores])
     dense_scores |= pgsearch.dense_scores(
         conn, vector, [int(c) for c in candidates if c not in dense_scores])

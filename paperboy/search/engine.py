@@ -30,7 +30,7 @@ from paperboy.search.indexer import index_papers
 from paperboy.search.lexical import LexicalIndex
 from paperboy.search.query import Query, parse_query
 from paperboy.search.rank import Mode, rank, top
-from paperboy.store import Database, papers, pgsearch
+from paperboy.store import Database, papers, pglexical, pgsearch
 from paperboy.store import search as store
 
 MAX_RESULTS = 1000  # ranked candidates kept for filtering and paging
@@ -160,8 +160,8 @@ class SearchEngine:
             if vector is not None:
                 ranked = pgsearch.dense_top(conn, vector, None, limit, exclude=paper_id)
             else:
-                words = pgsearch.lexical_query(conn, f"{paper.title} {paper.abstract}")
-                ranked = [(i, s) for i, s in (pgsearch.lexical_top(conn, words, None, limit + 1)
+                words = pglexical.lexical_query(conn, f"{paper.title} {paper.abstract}")
+                ranked = [(i, s) for i, s in (pglexical.lexical_top(conn, words, None, limit + 1)
                                               if words else []) if i != paper_id]
             found = papers.get_by_ids(conn, [i for i, _ in ranked[:limit]])
         return [Hit(found[i], score) for i, score in ranked[:limit] if i in found]

@@ -1,0 +1,97 @@
+"""Lexical ranking in PostgreSQL: which papers a query scores, and the statistics behind it."""
+
+import pytest
+from sqlalchemy import text
+
+from paperboy.models import PaperRecord
+from paperboy.store import open_database, papers, pglexical, pgsearch
+from paperboy.store import search as store
+
+
+@pytest.fixture
+def pg(postgres_url):
+    db = open_database(postgres_url)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def small_budget(monkeypatch):
+    monkeypatch.setattr(pglexical, "CANDIDATE_BUDGET", 10)
+    monkeypatch.setattr(pglexical, "MIN_DEPTH", 2)
+
+
+def add(db, *records):
+    with db.engine.begin() as conn:
+        papers.upsert(conn, list(records))
+        pgsearch.analyze(conn)
+
+
+def common_words_hub(db):
+    """40 papers on graphs, 40 on attention, 8 on both; one on tardigrades and graphs."""
+    add(db, *[PaperRecord(f"g{n}", f"Graph study {n}", "Nodes and edges.", source="jsonl")
+              for n in range(40)],
+        *[PaperRecord(f"a{n}", f"Attention study {n}", "Heads and tokens.", source="jsonl")
+          for n in range(40)],
+        *[PaperRecord(f"b{n}", f"Graph attention {n}", "Both at once.", source="jsonl")
+          for n in range(8)],
+        PaperRecord("t", "Tardigrade graph", "Water bears.", source="jsonl"))
+    with db.engine.connect() as conn:
+        return store.uids_by_id(conn)
+
+
+def ranked(db, query, limit=10):
+    with db.engine.connect() as conn:
+        words = pglexical.lexical_query(conn, query)
+        assert words is not None
+        return words, pglexical.lexical_top(conn, words, None, limit)
+
+
+def test_a_rare_word_chooses_the_papers_to_score(pg, small_budget):
+    uids = common_words_hub(pg)
+    words, found = ranked(pg, "tardigrade graph")
+    assert words.candidates == ("tardigrad",) and not words.require_all
+    assert [uids[i] for i, _ in found] == ["t"]
+
+
+def test_only_common_words_score_the_papers_holding_them_all(pg, small_budget):
+    uids = common_words_hub(pg)
+    words, found = ranked(pg, "graph attention")
+    assert words.require_all and set(words.candidates) == {"graph", "attent"}
+    assert sorted(uids[i] for i, _ in found) == sorted(f"b{n}" for n in range(8))
+
+
+def test_the_scan_cap_bounds_the_papers_scored_whatever_the_estimate(pg, small_budget,
+                                                                    monkeypatch):
+    common_words_hub(pg)
+    monkeypatch.setattr(pglexical, "SCAN_CAP", 5)
+    _, found = ranked(pg, "graph attention")
+    assert len(found) == 5  # of the 8 papers holding both words, only 5 were read
+
+
+def test_without_a_budget_every_paper_with_a_word_is_ranked(pg):
+    uids = common_words_hub(pg)
+    words, found = ranked(pg, "graph attention", limit=100)
+    assert not words.require_all
+    assert len(found) == 89
+    assert {uids[i] for i, _ in found[:8]} == {f"b{n}" for n in range(8)}
+
+
+def test_word_counts_come_from_the_latest_analysis(pg):
+    add(pg, *[PaperRecord(f"k{n}", f"Kelp {n}", "Coast.", source="jsonl") for n in range(30)],
+        PaperRecord("x", "Other", "Text.", source="jsonl"))
+    with pg.engine.connect() as conn:
+        _, before = pglexical.document_counts(conn, ["kelp"])
+    assert before["kelp"] == pytest.approx(30, rel=0.05)
+    add(pg, *[PaperRecord(f"o{n}", f"Other {n}", "Text.", source="jsonl") for n in range(60)])
+    with pg.engine.connect() as conn:
+        total, after = pglexical.document_counts(conn, ["kelp"])
+    assert total == pytest.approx(91, rel=0.05) and after["kelp"] == pytest.approx(30, rel=0.05)
+
+
+def test_the_search_document_keeps_fine_statistics(pg):
+    with pg.engine.connect() as conn:
+        target = conn.execute(text(
+            "SELECT attstattarget FROM pg_attribute WHERE attrelid = 'papers'::regclass "
+            "AND attname = 'search_document'")).scalar_one()
+    assert target == 2500
