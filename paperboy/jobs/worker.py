@@ -86,6 +86,7 @@ class Worker:
         with self.db.engine.begin() as conn:
             if not store.claim(conn, spec.name, self.owner, now, spec.lease, force=force):
                 return RunResult(spec.name, "skipped")
+            store.abandon_runs(conn, spec.name, now)  # only a dead worker's can be running
             run_id = store.start_run(conn, spec.name, self.owner, now)
         try:
             with self._heartbeat(spec):

@@ -100,6 +100,14 @@ def start_run(conn: Connection, name: str, owner: str, now: datetime) -> int:
                             .returning(job_runs.c.id)).scalar_one())
 
 
+def abandon_runs(conn: Connection, name: str, now: datetime) -> None:
+    """Close the job's runs still marked running: called by the worker that has just claimed
+    the job, so their workers died (or lost the lease) without finishing them."""
+    conn.execute(update(job_runs).where(job_runs.c.job == name, job_runs.c.status == "running")
+                 .values(status="abandoned", finished_at=now,
+                         error="the worker stopped renewing its lease (killed or hung)"))
+
+
 def finish_run(conn: Connection, run_id: int, now: datetime, *, status: str,
                summary: dict[str, Any] | None = None, error: str | None = None) -> None:
     conn.execute(update(job_runs).where(job_runs.c.id == run_id).values(

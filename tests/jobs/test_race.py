@@ -245,7 +245,8 @@ def test_the_sender_killed_mid_send_is_taken_over_and_each_digest_goes_once(
         job = store.get(conn, "digests")
     assert job is not None and (job.lease_owner, job.last_status) == (None, "ok")
     dead, taken_over = digest_runs(db)
-    assert (dead.owner, dead.status, dead.finished_at) == (hook.victim_owner, "running", None)
+    assert (dead.owner, dead.status) == (hook.victim_owner, "abandoned")
+    assert dead.finished_at == taken_over.started_at and "lease" in dead.error
     assert taken_over.status == "ok" and taken_over.finished_at is not None
     assert taken_over.started_at >= lease_until  # taken once the lease had run out
     assert pid_of(taken_over.owner) in {p.pid for p in hook.survivors}

@@ -131,11 +131,17 @@ def test_a_dead_workers_job_is_taken_again_after_its_lease(db):
     with db.engine.begin() as conn:  # what a worker killed mid-job leaves behind
         store.ensure(conn, "tick", T0)
         assert store.claim(conn, "tick", "killed", T0, timedelta(minutes=5))
+        store.start_run(conn, "tick", "killed", T0)
     w.clock = Clock(T0 + timedelta(minutes=4))
     assert w.run_once()[0].status == "skipped"  # its lease still holds
     w.clock = Clock(T0 + timedelta(minutes=6))
     assert w.run_once()[0].status == "ok"
     assert len(calls) == 1
+    with db.engine.connect() as conn:
+        taken, dead = store.recent_runs(conn, name="tick")
+    assert (dead.owner, dead.status, dead.finished_at) == ("killed", "abandoned",
+                                                           T0 + timedelta(minutes=6))
+    assert (taken.owner, taken.status) == ("alive", "ok")
 
 
 def test_a_running_job_renews_its_lease(db):
