@@ -9,9 +9,19 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, Connection, delete, func, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 
 from paperboy.models import Author, PaperRecord, Version, merge
+from paperboy.store import pgcopy
 from paperboy.store.dialect import utc_day
 from paperboy.store.schema import paper_categories, paper_index, papers
 
@@ -22,6 +32,7 @@ _SCALARS = (
     "pdf_url", "code_url", "project_url", "org", "upvotes", "num_comments", "submitted_by",
     "source",
 )
+_TEXT_COLUMNS = frozenset({"title", "abstract", "authors"})  # the search index's input
 
 
 @dataclass
@@ -60,25 +71,54 @@ def upsert(conn: Connection, records: Sequence[PaperRecord]) -> Counts:
             counts.unchanged += 1
             continue
         updates.append((paper_id, merged))
-        if (merged.title, merged.abstract, merged.authors) != (old.title, old.abstract,
-                                                               old.authors):
+        if _text(merged) != _text(old):
             rewritten.append(paper_id)
     if inserts:
-        rows = [_row(r) | {"created_at": now, "modified_at": now} for r in inserts]
-        result = conn.execute(insert(papers).returning(papers.c.id, papers.c.uid), rows)
-        ids = {uid: paper_id for paper_id, uid in result}
-        _insert_categories(conn, [(ids[r.uid], r) for r in inserts])
+        _insert(conn, inserts, now)
         counts.new = len(inserts)
     if updates:
-        for paper_id, merged in updates:
-            row = _row(merged) | {"modified_at": now}
-            conn.execute(update(papers).where(papers.c.id == paper_id).values(**row))
-        changed = [paper_id for paper_id, _ in updates]
-        conn.execute(delete(paper_categories).where(paper_categories.c.paper_id.in_(changed)))
+        _update(conn, updates, set(rewritten), now)
         conn.execute(delete(paper_index).where(paper_index.c.paper_id.in_(rewritten)))
-        _insert_categories(conn, updates)
         counts.updated = len(updates)
     return counts
+
+
+def _text(record: PaperRecord) -> tuple[object, ...]:
+    """What search derives a paper's index from."""
+    return record.title, record.abstract, record.authors
+
+
+def _insert(conn: Connection, records: Sequence[PaperRecord], now: datetime) -> None:
+    rows = [_row(r) | {"created_at": now, "modified_at": now} for r in records]
+    if conn.dialect.name == "postgresql":
+        for row, paper_id in zip(rows, pgcopy.next_ids(conn, papers, len(rows)), strict=True):
+            row["id"] = paper_id
+        pgcopy.copy_rows(conn, papers, list(rows[0]), rows)
+        ids = [row["id"] for row in rows]
+    else:
+        result = conn.execute(insert(papers).returning(papers.c.id, papers.c.uid), rows)
+        by_uid = {uid: paper_id for paper_id, uid in result}
+        ids = [by_uid[r.uid] for r in records]
+    _insert_categories(conn, zip(ids, records, strict=True))
+
+
+def _update(conn: Connection, updates: Sequence[tuple[int, PaperRecord]], rewritten: set[int],
+            now: datetime) -> None:
+    """Write merged records over their rows, the text columns only where the text changed
+    (on PostgreSQL, setting them recomputes the paper's tsvector)."""
+    rows = [_row(merged) | {"modified_at": now, "_id": paper_id} for paper_id, merged in updates]
+    for text_changed in (True, False):
+        chosen = [row for row in rows if (row["_id"] in rewritten) is text_changed]
+        if not chosen:
+            continue
+        names = [name for name in chosen[0] if name != "_id"
+                 and (text_changed or name not in _TEXT_COLUMNS)]
+        # executemany: the SET clause is every key but "_id"
+        conn.execute(update(papers).where(papers.c.id == bindparam("_id")),
+                     [{name: row[name] for name in (*names, "_id")} for row in chosen])
+    changed = [paper_id for paper_id, _ in updates]
+    conn.execute(delete(paper_categories).where(paper_categories.c.paper_id.in_(changed)))
+    _insert_categories(conn, updates)
 
 
 # Reads for readers (`get`, `get_many`, `get_by_ids`, `latest`) leave hidden papers out and
@@ -175,7 +215,11 @@ def _record(row: Any, categories: Sequence[str], for_readers: bool = False) -> P
 def _insert_categories(conn: Connection, items: Iterable[tuple[int, PaperRecord]]) -> None:
     rows = [{"paper_id": paper_id, "position": i, "category": c}
             for paper_id, record in items for i, c in enumerate(record.categories)]
-    if rows:
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql":
+        pgcopy.copy_rows(conn, paper_categories, ["paper_id", "position", "category"], rows)
+    else:
         conn.execute(insert(paper_categories), rows)
 
 
