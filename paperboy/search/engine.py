@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 import numpy.typing as npt
@@ -23,7 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from paperboy.models import PaperRecord
 from paperboy.search import text
-from paperboy.search.database import rank_in_database
+from paperboy.search.database import Encoder, rank_in_database
 from paperboy.search.dense import DenseIndex
 from paperboy.search.embed import MODEL_NAME, load_embedder
 from paperboy.search.indexer import index_papers
@@ -97,10 +98,10 @@ class SearchEngine:
     def _rank_in_process(self, parsed: Query, mode: Mode, notes: list[str]
                          ) -> tuple[list[tuple[int, float]], Mode]:
         snapshot = self._current()
-        vector, mode, why = self._query_vector(parsed.text, mode,
-                                               snapshot.dense is not None)
+        encode, mode, why = self._query_encoder(parsed.text, mode, snapshot.dense is not None)
         if why:
             notes.append(why)
+        vector = encode() if encode else None
         mask = self._mask(parsed, snapshot)
         if parsed.text:
             rows, scores = rank(mode, snapshot.lexical, snapshot.dense,
@@ -119,12 +120,13 @@ class SearchEngine:
             if not parsed.text:
                 return [(i, 0.0) for i in store.newest_matching(conn, _filters(parsed),
                                                                  MAX_RESULTS)], mode
-            vector, mode, why = self._query_vector(parsed.text, mode,
-                                                   pgsearch.any_embedding(conn))
-            if why:
-                notes.append(why)
-            allowed = store.filtered_ids(_filters(parsed)) if _has_filters(parsed) else None
-            return rank_in_database(conn, mode, parsed.text, vector, allowed, MAX_RESULTS), mode
+            have_vectors = pgsearch.any_embedding(conn)
+        encode, mode, why = self._query_encoder(parsed.text, mode, have_vectors)
+        if why:
+            notes.append(why)
+        allowed = store.filtered_ids(_filters(parsed)) if _has_filters(parsed) else None
+        return rank_in_database(self.db.engine, mode, parsed.text, encode, allowed,
+                                MAX_RESULTS), mode
 
     def related(self, uid: str, limit: int = 10) -> list[Hit]:
         """Papers nearest to one paper: by its vector when it has one, else by its words."""
@@ -166,8 +168,10 @@ class SearchEngine:
             found = papers.get_by_ids(conn, [i for i, _ in ranked[:limit]])
         return [Hit(found[i], score) for i, score in ranked[:limit] if i in found]
 
-    def _query_vector(self, query_text: str, mode: Mode, have_vectors: bool
-                      ) -> tuple[np.ndarray | None, Mode, str | None]:
+    def _query_encoder(self, query_text: str, mode: Mode, have_vectors: bool
+                       ) -> tuple[Encoder | None, Mode, str | None]:
+        """What computes the query's vector (None: lexical only), the mode that will be used,
+        and why it is not the one asked for."""
         if mode == "bm25" or not query_text:
             return None, mode, None
         if not have_vectors:
@@ -176,7 +180,7 @@ class SearchEngine:
         embedder, why = load_embedder() if self.use_model else (None, "model disabled")
         if embedder is None:
             return None, "bm25", f"{why}: lexical ranking only"
-        return embedder.encode_query(query_text), mode, None
+        return partial(embedder.encode_query, query_text), mode, None
 
     def _mask(self, query: Query, snapshot: _Snapshot) -> npt.NDArray[np.bool_] | None:
         if not _has_filters(query):

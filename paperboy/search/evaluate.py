@@ -9,9 +9,9 @@ from typing import Any
 from paperboy.models import PaperRecord
 from paperboy.search import text
 from paperboy.search.beir import Dataset
-from paperboy.search.database import rank_in_database
+from paperboy.search.database import Encoder, rank_in_database
 from paperboy.search.dense import DenseIndex
-from paperboy.search.embed import Embedder, document_text
+from paperboy.search.embed import Embedder, Vectors, document_text
 from paperboy.search.indexer import index_papers
 from paperboy.search.lexical import LexicalIndex
 from paperboy.search.metrics import summarize
@@ -88,16 +88,19 @@ def evaluate_in_database(dataset: Dataset, url: str, modes: Sequence[Mode] = MOD
                 continue
             started = time.perf_counter()
             rankings = {}
-            with db.engine.connect() as conn:
-                for number, query_id in enumerate(query_ids):
-                    vector = query_vectors[number] if query_vectors is not None else None
-                    ranked = rank_in_database(conn, mode, dataset.queries[query_id], vector,
-                                              None, DEPTH)
-                    rankings[query_id] = [uids[paper_id] for paper_id, _ in ranked]
-                    conn.rollback()  # each query's SET LOCAL settings end with it
+            for number, query_id in enumerate(query_ids):
+                encode = (_known(query_vectors[number]) if query_vectors is not None
+                          else None)
+                ranked = rank_in_database(db.engine, mode, dataset.queries[query_id], encode,
+                                          None, DEPTH)
+                rankings[query_id] = [uids[paper_id] for paper_id, _ in ranked]
             seconds = time.perf_counter() - started
             results[mode] = {**summarize(rankings, dataset.qrels), "seconds": round(seconds, 2)}
             say(f"{mode}: nDCG@10 {results[mode]['ndcg@10']:.3f}")
     return {"dataset": dataset.name, "documents": len(dataset.documents),
             "queries": len(dataset.queries), "backend": "postgresql", "results": results}
 
+
+def _known(vector: Vectors) -> Encoder:
+    """An encoder for a query embedded beforehand (all queries go through the model at once)."""
+    return lambda: vector

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,7 +45,8 @@ WEIGHTS = "{0.1, 0.167, 0.333, 1.0}"
 # Rank normalisation 1: divide by 1 + log(document length), as BM25 discounts long documents.
 NORMALISATION = 1
 CANDIDATE_BUDGET = 1_000  # papers a query should score, by the estimate
-SCAN_CAP = 3_000  # papers a query scores, at most
+SCAN_CAP = 1_500  # papers a query scores, at most
+FUZZY_LIMIT = 5_000  # papers of one word the GIN index hands out, about (see _bounded_index_scan)
 SCORED_TERMS = 10  # lexemes of a query that count towards a score, at most
 PRESELECT = 2  # candidates scored in full per result asked for
 MIN_DEPTH = 100
@@ -140,17 +142,35 @@ def lexical_top(conn: Connection, query: LexicalQuery, allowed: Allowed, limit: 
     condition: Any = _papers.c.search_document.bool_op("@@")(_tsquery(query.candidates, joiner))
     if allowed is not None:
         condition = and_(condition, _papers.c.id.in_(allowed))
-    kept = max(limit, MIN_DEPTH) * PRESELECT
+    kept = int(max(limit, MIN_DEPTH) * PRESELECT)
     if query.candidate_count > kept or query.require_all:
         scanned = (select(_papers.c.id, _papers.c.search_document).where(condition)
                    .limit(SCAN_CAP).subquery("scanned"))
         cheap = func.ts_rank(text(f"'{WEIGHTS}'::float4[]"), scanned.c.search_document,
                              _tsquery(list(query.weights), "|"), NORMALISATION)
         preselected = select(scanned.c.id).order_by(cheap.desc()).limit(kept)
-        condition = _papers.c.id.in_(preselected.scalar_subquery())
+        with _bounded_index_scan(conn):
+            chosen = list(conn.execute(preselected).scalars())
+        condition = _papers.c.id.in_(chosen)
     found, score = _scored(query, condition)
     ranked = select(found.c.id, score).order_by(score.desc(), found.c.id).limit(limit)
     return [(int(i), float(s)) for i, s in conn.execute(ranked)]
+
+
+@contextmanager
+def _bounded_index_scan(conn: Connection) -> Iterator[None]:
+    """Within it, the candidates come from the GIN index, which hands out at most about
+    `FUZZY_LIMIT` of a word's papers (a random sample, `gin_fuzzy_search_limit`): reading
+    every paper id of a common word ("code": a fifth of a million papers) costs more than
+    the whole query may. Without the index (a scan until `SCAN_CAP` papers match) a common
+    word costs as much."""
+    conn.execute(text(f"SET LOCAL gin_fuzzy_search_limit = {FUZZY_LIMIT}"))
+    conn.execute(text("SET LOCAL enable_seqscan = off"))
+    try:
+        yield
+    finally:
+        conn.execute(text("SET LOCAL gin_fuzzy_search_limit = 0"))
+        conn.execute(text("SET LOCAL enable_seqscan = on"))
 
 
 def lexical_scores(conn: Connection, query: LexicalQuery, paper_ids: Sequence[int]

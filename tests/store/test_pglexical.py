@@ -95,3 +95,19 @@ def test_the_search_document_keeps_fine_statistics(pg):
             "SELECT attstattarget FROM pg_attribute WHERE attrelid = 'papers'::regclass "
             "AND attname = 'search_document'")).scalar_one()
     assert target == 2500
+
+
+def test_a_common_word_is_sampled_by_the_index_not_read_whole(pg, small_budget, monkeypatch):
+    common_words_hub(pg)  # "study": 80 papers
+    with pg.engine.begin() as conn:  # new papers wait in the index's pending list, unsampled
+        conn.execute(text("SELECT gin_clean_pending_list('ix_papers_search_document')"))
+    monkeypatch.setattr(pglexical, "PRESELECT", 1)
+    monkeypatch.setattr(pglexical, "FUZZY_LIMIT", 3)
+    with pg.engine.connect() as conn:
+        words = pglexical.lexical_query(conn, "study")
+        assert words is not None
+        found = pglexical.lexical_top(conn, words, None, 60)
+        settings = [conn.execute(text(f"SHOW {name}")).scalar_one()
+                    for name in ("gin_fuzzy_search_limit", "enable_seqscan")]
+    assert len(found) < 30  # about 3 of the 80 (a soft limit); 60 if the index read them all
+    assert settings == ["0", "on"]  # and the settings ended with the scan
