@@ -13,6 +13,7 @@ from typing import Any
 
 import psycopg
 from sqlalchemy import Connection, Table, text
+from sqlalchemy.exc import DBAPIError
 
 Processor = Callable[[Any], Any] | None
 
@@ -31,10 +32,13 @@ def copy_rows(conn: Connection, table: Table, columns: Sequence[str],
     processors = _bind_processors(conn, table, columns)
     quote = conn.dialect.identifier_preparer.quote
     statement = f"COPY {quote(table.name)} ({', '.join(map(quote, columns))}) FROM STDIN"
-    with _driver(conn).cursor() as cursor, cursor.copy(statement) as copy:
-        for row in rows:
-            copy.write_row([process(row[name]) if process else row[name]
-                            for name, process in zip(columns, processors, strict=True)])
+    try:
+        with _driver(conn).cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row([process(row[name]) if process else row[name]
+                                for name, process in zip(columns, processors, strict=True)])
+    except psycopg.Error as exc:  # as SQLAlchemy raises it for its own statements
+        raise DBAPIError.instance(statement, None, exc, psycopg.Error) from exc
 
 
 def _bind_processors(conn: Connection, table: Table, columns: Sequence[str]
