@@ -2,9 +2,13 @@
 
 Runs `paperboy import` in a fresh SQLite file at several input sizes (peak memory should stay
 flat), then a re-import of the largest (everything unchanged), and a bare sqlite3 insert of the
-same rows as a floor. Prints one JSON document.
+same rows as a floor. Then SQLite and PostgreSQL side by side (`import_files` in this process):
+a fresh import of N records, their re-import (all unchanged), and N more new records into the
+hub holding the first N, with the ratio PostgreSQL/SQLite of each rate. PostgreSQL is an
+embedded server started here (tests/postgres.py) or, with --postgres-url, a throwaway schema
+in a database of yours. Prints one JSON document; progress on stderr.
 
-    .venv/bin/python bench/import.py [--records 100000]
+    .venv/bin/python bench/import.py [--records 100000] [--postgres-url URL] [--compare-only]
 """
 
 from __future__ import annotations
@@ -12,20 +16,31 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import os
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # for tests/postgres.py, the embedded server
+
+from paperboy.ingest import import_files  # noqa: E402
+from paperboy.store import Database, open_database  # noqa: E402
+from paperboy.store.scratch import scratch_schema  # noqa: E402
+
+SHARED = ROOT.parent / "shared"
 CORPUS = SHARED / "corpus" / "arxiv_large.jsonl.gz"
 PAPERBOY = str(Path(sys.executable).parent / "paperboy")
+# The embedded server: the test server's settings (durability off) and room for a big load.
+SERVER_SETTINGS = "-c shared_buffers=1GB -c max_wal_size=8GB -c maintenance_work_mem=512MB"
 
 
 def snapshot_lines(total: int) -> Iterator[str]:
@@ -103,34 +118,108 @@ def bare_sqlite_floor(source: Path, db: Path) -> dict[str, Any]:
     return {"seconds": round(seconds, 2), "records_per_second": round(count / seconds)}
 
 
+def timed_import(db: Database, source: Path, expected: str, records: int) -> dict[str, Any]:
+    """One `import_files`, checked to count all `records` as `expected` (new or unchanged)."""
+    load = os.getloadavg()[0]
+    start, cpu = time.perf_counter(), time.process_time()
+    report = import_files(db, [str(source)])
+    seconds = time.perf_counter() - start
+    counts = report.totals.as_dict()
+    assert counts[expected] == records, counts
+    return {"records": records, "seconds": round(seconds, 2),
+            "records_per_second": round(records / seconds),
+            "client_cpu_seconds": round(time.process_time() - cpu, 2),
+            "load_average_before": round(load, 1)}
+
+
+def backend_run(db: Database, first: Path, more: Path, records: int) -> dict[str, Any]:
+    """Fresh import, re-import (all unchanged), then `records` new ones on top."""
+    try:
+        return {"fresh": timed_import(db, first, "new", records),
+                "reimport_unchanged": timed_import(db, first, "unchanged", records),
+                "new_into_hub_holding_n": timed_import(db, more, "new", records)}
+    finally:
+        db.dispose()
+
+
+@contextmanager
+def postgres_hub(url: str | None) -> Iterator[tuple[Database, str]]:
+    """An empty, migrated hub on PostgreSQL: a scratch schema at `url`, or an embedded server."""
+    if url:
+        with scratch_schema(url) as db:
+            yield db, "a scratch schema at --postgres-url"
+        return
+    from tests import postgres
+
+    server = postgres.start(SERVER_SETTINGS)
+    try:
+        server.execute("CREATE DATABASE bench_import")
+        yield open_database(server.url("bench_import")), (
+            f"embedded, settings: {postgres.SETTINGS} {SERVER_SETTINGS}")
+    finally:
+        server.stop()
+
+
+def compare_backends(work: Path, records: int, postgres_url: str | None) -> dict[str, Any]:
+    first, more = work / "first.jsonl", work / "more.jsonl"
+    with open(first, "w") as head, open(more, "w") as tail:
+        for number, line in enumerate(snapshot_lines(2 * records)):
+            (head if number < records else tail).write(line)
+    print(f"SQLite: {records:,} records, again, then {records:,} more", file=sys.stderr)
+    results: dict[str, Any] = {"records": records, "sqlite": backend_run(
+        open_database(str(work / "compare.db")), first, more, records)}
+    print("PostgreSQL: the same", file=sys.stderr)
+    with postgres_hub(postgres_url) as (db, server):
+        results["postgresql"] = backend_run(db, first, more, records)
+        results["postgresql"]["server"] = server
+    results["ratio_postgresql_to_sqlite"] = {
+        run: round(results["postgresql"][run]["records_per_second"]
+                   / results["sqlite"][run]["records_per_second"], 2)
+        for run in results["sqlite"]}
+    results["goal_postgresql_fresh_records_per_second"] = 2000
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--records", type=int, default=100_000)
+    parser.add_argument("--postgres-url", help="a database of yours (default: start a server)")
+    parser.add_argument("--compare-only", action="store_true",
+                        help="only SQLite against PostgreSQL (no input sizes, no floor)")
     args = parser.parse_args()
-    sizes = sorted({args.records // 4, args.records // 2, args.records})
-    results: dict[str, Any] = {"corpus": str(CORPUS), "sizes": {}}
+    results: dict[str, Any] = {"corpus": str(CORPUS), "cores": os.cpu_count()}
     with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp)
-        source = work / "snapshot.jsonl"
-        with open(source, "w") as out:
-            out.writelines(snapshot_lines(args.records))
-        for size in sizes:
-            part = work / f"part{size}.jsonl"
-            with open(source) as full, open(part, "w") as out:
-                out.writelines(line for _, line in zip(range(size), full, strict=False))
-            print(f"importing {size:,} records", file=sys.stderr)
-            results["sizes"][str(size)] = run_import(work / f"fresh{size}.db", part)
-        print("re-importing", file=sys.stderr)
-        results["reimport_unchanged"] = run_import(work / f"fresh{args.records}.db", source)
-        results["bare_sqlite_floor"] = bare_sqlite_floor(source, work / "floor.db")
-    largest = results["sizes"][str(args.records)]
+        if not args.compare_only:
+            results |= sqlite_sizes(Path(tmp), args.records)
+        results["backends"] = compare_backends(Path(tmp), args.records, args.postgres_url)
+    results["load_average_at_end"] = os.getloadavg()
+    json.dump(results, sys.stdout, indent=2)
+    print()
+
+
+def sqlite_sizes(work: Path, records: int) -> dict[str, Any]:
+    """`paperboy import` into SQLite at N/4, N/2 and N records, a re-import and the floor."""
+    sizes = sorted({records // 4, records // 2, records})
+    results: dict[str, Any] = {"sizes": {}}
+    source = work / "snapshot.jsonl"
+    with open(source, "w") as out:
+        out.writelines(snapshot_lines(records))
+    for size in sizes:
+        part = work / f"part{size}.jsonl"
+        with open(source) as full, open(part, "w") as out:
+            out.writelines(line for _, line in zip(range(size), full, strict=False))
+        print(f"importing {size:,} records", file=sys.stderr)
+        results["sizes"][str(size)] = run_import(work / f"fresh{size}.db", part)
+    print("re-importing", file=sys.stderr)
+    results["reimport_unchanged"] = run_import(work / f"fresh{records}.db", source)
+    results["bare_sqlite_floor"] = bare_sqlite_floor(source, work / "floor.db")
+    largest = results["sizes"][str(records)]
     results["ratio_paperboy_vs_floor"] = round(
         results["bare_sqlite_floor"]["records_per_second"] / largest["records_per_second"], 2)
     rss = [results["sizes"][str(s)]["peak_rss_mb"] for s in sizes]
     results["peak_rss_growth_smallest_to_largest"] = round(rss[-1] / rss[0], 2)
     results["goal_records_per_second"] = 5000
-    json.dump(results, sys.stdout, indent=2)
-    print()
+    return results
 
 
 if __name__ == "__main__":
