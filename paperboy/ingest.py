@@ -21,7 +21,7 @@ from sqlalchemy import Connection
 from paperboy.errors import InvalidRecord, PaperboyError
 from paperboy.models import PaperRecord
 from paperboy.sources import FORMATS, Format, Item, sniff_format
-from paperboy.store import Database, papers, runs
+from paperboy.store import Database, papers, runs, statistics
 from paperboy.store.papers import Counts
 
 BATCH = 1000
@@ -111,6 +111,7 @@ def import_files(db: Database, paths: Sequence[str], fmt: str = "auto",
         for report in reports:
             run_id = runs.start_run(conn, report.source, report.format)
             runs.finish_run(conn, run_id, report.counts)
+        statistics.refresh_if_grown(conn, report_all.totals.new)
     return report_all
 
 
