@@ -116,7 +116,7 @@ def import_files(db: Database, paths: Sequence[str], fmt: str = "auto",
 
 
 def write_items(conn: Connection, items: Iterable[Item], report: InputReport,
-                 skip_invalid: bool) -> None:
+                skip_invalid: bool) -> None:
     """Upsert records in batches; after the first invalid one without `skip_invalid`, only count."""
     batch: dict[str, PaperRecord] = {}
     writing = True
