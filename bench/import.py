@@ -22,8 +22,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
@@ -118,46 +119,74 @@ def bare_sqlite_floor(source: Path, db: Path) -> dict[str, Any]:
     return {"seconds": round(seconds, 2), "records_per_second": round(count / seconds)}
 
 
-def timed_import(db: Database, source: Path, expected: str, records: int) -> dict[str, Any]:
-    """One `import_files`, checked to count all `records` as `expected` (new or unchanged)."""
+@dataclass
+class Hub:
+    db: Database
+    description: str
+    server_cpu: Callable[[], float] | None = None  # CPU seconds the server has used so far
+
+
+def timed_import(hub: Hub, source: Path, expected: str, records: int) -> dict[str, Any]:
+    """One `import_files`, checked to count all `records` as `expected` (new or unchanged).
+
+    The machine may be shared: CPU seconds (this process's, the embedded server's) and the
+    load average say how much of the wall time was ours."""
     load = os.getloadavg()[0]
-    start, cpu = time.perf_counter(), time.process_time()
-    report = import_files(db, [str(source)])
+    server_cpu = hub.server_cpu or (lambda: 0.0)
+    start, cpu, server_start = time.perf_counter(), time.process_time(), server_cpu()
+    report = import_files(hub.db, [str(source)])
     seconds = time.perf_counter() - start
     counts = report.totals.as_dict()
     assert counts[expected] == records, counts
-    return {"records": records, "seconds": round(seconds, 2),
-            "records_per_second": round(records / seconds),
-            "client_cpu_seconds": round(time.process_time() - cpu, 2),
-            "load_average_before": round(load, 1)}
+    result = {"records": records, "seconds": round(seconds, 2),
+              "records_per_second": round(records / seconds),
+              "client_cpu_seconds": round(time.process_time() - cpu, 2)}
+    if hub.server_cpu:
+        result["server_cpu_seconds"] = round(server_cpu() - server_start, 2)
+    return result | {"load_average_before": round(load, 1)}
 
 
-def backend_run(db: Database, first: Path, more: Path, records: int) -> dict[str, Any]:
+def backend_run(hub: Hub, first: Path, more: Path, records: int) -> dict[str, Any]:
     """Fresh import, re-import (all unchanged), then `records` new ones on top."""
     try:
-        return {"fresh": timed_import(db, first, "new", records),
-                "reimport_unchanged": timed_import(db, first, "unchanged", records),
-                "new_into_hub_holding_n": timed_import(db, more, "new", records)}
+        return {"fresh": timed_import(hub, first, "new", records),
+                "reimport_unchanged": timed_import(hub, first, "unchanged", records),
+                "new_into_hub_holding_n": timed_import(hub, more, "new", records)}
     finally:
-        db.dispose()
+        hub.db.dispose()
 
 
 @contextmanager
-def postgres_hub(url: str | None) -> Iterator[tuple[Database, str]]:
+def postgres_hub(url: str | None) -> Iterator[Hub]:
     """An empty, migrated hub on PostgreSQL: a scratch schema at `url`, or an embedded server."""
     if url:
         with scratch_schema(url) as db:
-            yield db, "a scratch schema at --postgres-url"
+            yield Hub(db, "a scratch schema at --postgres-url")
         return
     from tests import postgres
 
     server = postgres.start(SERVER_SETTINGS)
     try:
         server.execute("CREATE DATABASE bench_import")
-        yield open_database(server.url("bench_import")), (
-            f"embedded, settings: {postgres.SETTINGS} {SERVER_SETTINGS}")
+        yield Hub(open_database(server.url("bench_import")),
+                  f"embedded, settings: {postgres.SETTINGS} {SERVER_SETTINGS}",
+                  lambda: processes_cpu(server.folder / "data" / "postmaster.pid"))
     finally:
         server.stop()
+
+
+def processes_cpu(pid_file: Path) -> float:
+    """CPU seconds used by a PostgreSQL server: its postmaster and live children (Linux)."""
+    postmaster = pid_file.read_text().split()[0]
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # ended meanwhile
+            continue
+        if postmaster in (stat.parent.name, fields[1]):
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def compare_backends(work: Path, records: int, postgres_url: str | None) -> dict[str, Any]:
@@ -166,16 +195,17 @@ def compare_backends(work: Path, records: int, postgres_url: str | None) -> dict
         for number, line in enumerate(snapshot_lines(2 * records)):
             (head if number < records else tail).write(line)
     print(f"SQLite: {records:,} records, again, then {records:,} more", file=sys.stderr)
-    results: dict[str, Any] = {"records": records, "sqlite": backend_run(
-        open_database(str(work / "compare.db")), first, more, records)}
+    sqlite = Hub(open_database(str(work / "compare.db")), "a file")
+    results: dict[str, Any] = {"records": records,
+                               "sqlite": backend_run(sqlite, first, more, records)}
     print("PostgreSQL: the same", file=sys.stderr)
-    with postgres_hub(postgres_url) as (db, server):
-        results["postgresql"] = backend_run(db, first, more, records)
-        results["postgresql"]["server"] = server
+    with postgres_hub(postgres_url) as hub:
+        results["postgresql"] = backend_run(hub, first, more, records)
+        results["postgresql"]["server"] = hub.description
     results["ratio_postgresql_to_sqlite"] = {
         run: round(results["postgresql"][run]["records_per_second"]
                    / results["sqlite"][run]["records_per_second"], 2)
-        for run in results["sqlite"]}
+        for run in ("fresh", "reimport_unchanged", "new_into_hub_holding_n")}
     results["goal_postgresql_fresh_records_per_second"] = 2000
     return results
 
