@@ -30,6 +30,9 @@ def schema_state(engine: Engine) -> SchemaState:
     return SchemaState(migrations.current_revision(engine), migrations.head_revision())
 
 
+EXACT_UP_TO = 100_000
+
+
 @dataclass(frozen=True)
 class HubNumbers:
     papers: int
@@ -43,7 +46,7 @@ class HubNumbers:
 
 def hub_numbers(conn: Connection) -> HubNumbers:
     return HubNumbers(
-        papers=_count(conn, select(func.count()).select_from(papers)),
+        papers=_paper_count(conn),
         users=_count(conn, select(func.count()).select_from(users)),
         newest_published=conn.execute(select(func.max(papers.c.published))).scalar(),
         last_ingest_status=conn.execute(select(ingest_runs.c.status)
@@ -53,6 +56,17 @@ def hub_numbers(conn: Connection) -> HubNumbers:
         job_runs=_grouped(conn, job_runs.c.job, job_runs.c.status),
         mails=_grouped(conn, deliveries.c.kind, deliveries.c.status),
     )
+
+
+def _paper_count(conn: Connection) -> int:
+    """Exact up to `EXACT_UP_TO` papers; above, PostgreSQL's estimate from its statistics
+    (a count of a million rows reads them all: 1.2 s a scrape, measured)."""
+    if conn.dialect.name == "postgresql":
+        estimate = conn.execute(text(
+            "SELECT reltuples FROM pg_class WHERE oid = to_regclass('papers')")).scalar()
+        if estimate is not None and estimate > EXACT_UP_TO:
+            return int(estimate)
+    return _count(conn, select(func.count()).select_from(papers))
 
 
 def _count(conn: Connection, query: Select[Any]) -> int:

@@ -146,7 +146,8 @@ def _hub_lines(request: Request) -> list[str]:
     now = datetime.now(UTC)
     out = [*_header("paperboy_database_up", "gauge", "Whether the database answered."),
            "paperboy_database_up 1"]
-    out += _gauge("paperboy_papers_total", "Papers in the hub.", numbers.papers)
+    out += _gauge("paperboy_papers_total", "Papers in the hub (above 100,000 on PostgreSQL: "
+                  "its planner's estimate).", numbers.papers)
     out += _gauge("paperboy_users_total", "User accounts.", numbers.users)
     if numbers.newest_published is not None:
         out += _gauge("paperboy_newest_paper_age_seconds", "Age of the newest paper's first "
