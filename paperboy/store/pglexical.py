@@ -45,7 +45,7 @@ WEIGHTS = "{0.1, 0.167, 0.333, 1.0}"
 # Rank normalisation 1: divide by 1 + log(document length), as BM25 discounts long documents.
 NORMALISATION = 1
 CANDIDATE_BUDGET = 1_000  # papers a query should score, by the estimate
-SCAN_CAP = 1_500  # papers a query scores, at most
+SCAN_CAP = 1_000  # papers a query scores, at most
 FUZZY_LIMIT = 5_000  # papers of one word the GIN index hands out, about (see _bounded_index_scan)
 SCORED_TERMS = 10  # lexemes of a query that count towards a score, at most
 PRESELECT = 2  # candidates scored in full per result asked for
