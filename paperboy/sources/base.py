@@ -22,6 +22,8 @@ MAX_TITLE = 1_000  # characters
 MAX_ABSTRACT = 10_000  # arXiv's own limit is 1,920
 MAX_FIELD = 10_000  # comments, journal-ref, names
 MAX_AUTHORS = 10_000  # large collaborations list about 3,000
+MAX_CATEGORIES = 50  # arXiv papers list up to ~10
+MAX_CATEGORY = 32  # characters, the column width (arXiv's longest is 18)
 MAX_LINE = 8 * 1024 * 1024  # bytes in one JSON line
 MAX_DOCUMENT = 256 * 1024 * 1024  # bytes in one XML or JSON document
 
@@ -117,6 +119,11 @@ def _problem(record: PaperRecord) -> str | None:
         return f"abstract is {len(record.abstract):,} characters (limit {MAX_ABSTRACT:,})"
     if len(record.authors) > MAX_AUTHORS:
         return f"{len(record.authors):,} authors (limit {MAX_AUTHORS:,})"
+    if len(record.categories) > MAX_CATEGORIES:
+        return f"{len(record.categories):,} categories (limit {MAX_CATEGORIES})"
+    for category in record.categories:
+        if len(category) > MAX_CATEGORY:
+            return f"category {category[:40]!r} is longer than {MAX_CATEGORY} characters"
     for name in ("comments", "journal_ref", "doi", "license", "org", "submitted_by",
                  "abs_url", "pdf_url", "code_url", "project_url"):
         value = getattr(record, name)

@@ -1,4 +1,5 @@
 import io
+import json
 from datetime import UTC, date, datetime
 
 from paperboy.errors import InvalidRecord
@@ -40,3 +41,12 @@ def test_wrong_types_name_the_field():
     assert "'authors' must be a list" in errors[1].reason
     assert "not an http(s) URL" in errors[2].reason
     assert errors[3].reason == "no title"
+
+
+def test_categories_that_no_column_holds_are_refused_by_the_parser():
+    long_one = json.dumps({"title": "t", "categories": ["cs.CL", "x" * 40]})
+    many = json.dumps({"title": "t", "categories": [f"c{n}" for n in range(51)]})
+    errors = list(jsonl.parse(io.BytesIO(f"{long_one}\n{many}\n".encode())))
+    assert [type(e) for e in errors] == [InvalidRecord] * 2
+    assert errors[0].reason == f"category {'x' * 40!r} is longer than 32 characters"
+    assert errors[1].reason == "51 categories (limit 50)"
