@@ -164,29 +164,20 @@ def postgres_hub(url: str | None) -> Iterator[Hub]:
             yield Hub(db, "a scratch schema at --postgres-url")
         return
     from tests import postgres
+    from tests.serving import cpu_seconds
 
     server = postgres.start(SERVER_SETTINGS)
     try:
         server.execute("CREATE DATABASE bench_import")
         yield Hub(open_database(server.url("bench_import")),
                   f"embedded, settings: {postgres.SETTINGS} {SERVER_SETTINGS}",
-                  lambda: processes_cpu(server.folder / "data" / "postmaster.pid"))
+                  lambda: cpu_seconds(postmaster_pid(server.folder / "data")))
     finally:
         server.stop()
 
 
-def processes_cpu(pid_file: Path) -> float:
-    """CPU seconds used by a PostgreSQL server: its postmaster and live children (Linux)."""
-    postmaster = pid_file.read_text().split()[0]
-    ticks = 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:  # ended meanwhile
-            continue
-        if postmaster in (stat.parent.name, fields[1]):
-            ticks += int(fields[11]) + int(fields[12])  # utime, stime
-    return ticks / os.sysconf("SC_CLK_TCK")
+def postmaster_pid(data: Path) -> int:
+    return int((data / "postmaster.pid").read_text().split()[0])
 
 
 def compare_backends(work: Path, records: int, postgres_url: str | None) -> dict[str, Any]:

@@ -31,17 +31,21 @@ class Served:
     pid: int
 
     def cpu_seconds(self) -> float:
-        """User and system CPU of the server and its worker processes (Linux /proc)."""
-        ticks = os.sysconf("SC_CLK_TCK")
-        total = 0
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                fields = stat.read_text().rsplit(")", 1)[1].split()
-            except OSError:  # gone meanwhile
-                continue
-            if int(stat.parent.name) == self.pid or int(fields[1]) == self.pid:
-                total += int(fields[11]) + int(fields[12])  # utime, stime
-        return total / ticks
+        """User and system CPU of the server and its worker processes."""
+        return cpu_seconds(self.pid)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU of process `pid` and its live children (Linux /proc)."""
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # ended meanwhile
+            continue
+        if pid in (int(stat.parent.name), int(fields[1])):
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 @contextmanager
