@@ -40,21 +40,14 @@ def evaluate(dataset: Dataset, modes: Sequence[Mode] = MODES, embedder: Embedder
         query_vectors = embedder.encode([dataset.queries[q] for q in query_ids])
         say(f"embedded {len(ids):,} documents and {len(query_ids):,} queries in "
             f"{time.perf_counter() - started:.1f}s")
-    results: dict[str, Any] = {}
-    for mode in modes:
-        if mode != "bm25" and dense is None:
-            results[mode] = {"error": "the embedding model is not available"}
-            continue
-        started = time.perf_counter()
-        rankings = {}
-        for number, query_id in enumerate(query_ids):
-            vector = query_vectors[number] if query_vectors is not None else None
-            query = dataset.queries[query_id]
-            rows, _ = rank(mode, lexical, dense, text.terms(query), vector, DEPTH)
-            rankings[query_id] = [ids[row] for row in rows]
-        seconds = time.perf_counter() - started
-        results[mode] = {**summarize(rankings, dataset.qrels), "seconds": round(seconds, 2)}
-        say(f"{mode}: nDCG@10 {results[mode]['ndcg@10']:.3f}")
+    def ranked_ids(mode: Mode, number: int, query_id: str) -> list[str]:
+        vector = query_vectors[number] if query_vectors is not None else None
+        query = dataset.queries[query_id]
+        rows, _ = rank(mode, lexical, dense, text.terms(query), vector, DEPTH)
+        return [ids[row] for row in rows]
+
+    unavailable = "the embedding model is not available" if dense is None else None
+    results = _measured(dataset, modes, query_ids, ranked_ids, unavailable, say)
     return {"dataset": dataset.name, "documents": len(ids), "queries": len(dataset.queries),
             "results": results}
 
@@ -81,24 +74,37 @@ def evaluate_in_database(dataset: Dataset, url: str, modes: Sequence[Mode] = MOD
         query_ids = list(dataset.queries)
         query_vectors = (embedder.encode([dataset.queries[q] for q in query_ids])
                          if has_vectors and embedder is not None else None)
-        results: dict[str, Any] = {}
-        for mode in modes:
-            if mode != "bm25" and query_vectors is None:
-                results[mode] = {"error": "the embedding model or pgvector is not available"}
-                continue
-            started = time.perf_counter()
-            rankings = {}
-            for number, query_id in enumerate(query_ids):
-                encode = (_known(query_vectors[number]) if query_vectors is not None
-                          else None)
-                ranked = rank_in_database(db.engine, mode, dataset.queries[query_id], encode,
-                                          None, DEPTH)
-                rankings[query_id] = [uids[paper_id] for paper_id, _ in ranked]
-            seconds = time.perf_counter() - started
-            results[mode] = {**summarize(rankings, dataset.qrels), "seconds": round(seconds, 2)}
-            say(f"{mode}: nDCG@10 {results[mode]['ndcg@10']:.3f}")
+
+        def ranked_ids(mode: Mode, number: int, query_id: str) -> list[str]:
+            encode = _known(query_vectors[number]) if query_vectors is not None else None
+            ranked = rank_in_database(db.engine, mode, dataset.queries[query_id], encode,
+                                      None, DEPTH)
+            return [uids[paper_id] for paper_id, _ in ranked]
+
+        unavailable = ("the embedding model or pgvector is not available"
+                       if query_vectors is None else None)
+        results = _measured(dataset, modes, query_ids, ranked_ids, unavailable, say)
     return {"dataset": dataset.name, "documents": len(dataset.documents),
             "queries": len(dataset.queries), "backend": "postgresql", "results": results}
+
+
+def _measured(dataset: Dataset, modes: Sequence[Mode], query_ids: list[str],
+              ranked_ids: Callable[[Mode, int, str], list[str]], unavailable: str | None,
+              say: Callable[[str], None]) -> dict[str, Any]:
+    """Each mode's metrics and seconds; `ranked_ids(mode, number, query id)` ranks one query,
+    and modes needing vectors report `unavailable` instead when it is set."""
+    results: dict[str, Any] = {}
+    for mode in modes:
+        if mode != "bm25" and unavailable:
+            results[mode] = {"error": unavailable}
+            continue
+        started = time.perf_counter()
+        rankings = {query_id: ranked_ids(mode, number, query_id)
+                    for number, query_id in enumerate(query_ids)}
+        seconds = time.perf_counter() - started
+        results[mode] = {**summarize(rankings, dataset.qrels), "seconds": round(seconds, 2)}
+        say(f"{mode}: nDCG@10 {results[mode]['ndcg@10']:.3f}")
+    return results
 
 
 def _known(vector: Vectors) -> Encoder:
