@@ -10,7 +10,6 @@ import gzip
 import io
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -120,73 +119,27 @@ def write_items(conn: Connection, items: Iterable[Item], report: InputReport,
     """Upsert records in batches; after the first invalid one without `skip_invalid`, only count."""
     batch: dict[str, PaperRecord] = {}
     writing = True
-    with BatchWriter(conn, report.counts) as writer:
-        try:
-            for item in items:
-                if isinstance(item, InvalidRecord):
-                    report.reject(item)
-                    writing = writing and skip_invalid
-                    continue
-                if not writing:
-                    continue
-                if item.uid in batch or len(batch) >= BATCH:
-                    writer.write(list(batch.values()))
-                    batch = {}
-                batch[item.uid] = item
-        except InvalidRecord as error:  # the whole input could not be read on
-            report.reject(error)
-            if not skip_invalid:
-                return
-            raise error.at(report.source) from error
-        except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
-            raise InvalidRecord(report.source, f"corrupt or truncated gzip data: {exc}") from exc
-        if writing and batch:
-            writer.write(list(batch.values()))
-
-
-class BatchWriter:
-    """Upserts batches in order; on PostgreSQL on a worker thread while the caller parses
-    the next batch.
-
-    There the database's share of the work (most of it: tsvectors and the GIN index) runs in
-    the server process, beside the parsing instead of after it. SQLite works inside this
-    process, under the GIL, so a thread only adds switching (an import ~15% slower): there
-    each batch is written in the caller's thread. The caller must not use the connection
-    until the writer is closed.
-    """
-
-    def __init__(self, conn: Connection, counts: Counts) -> None:
-        self._conn = conn
-        self._counts = counts
-        self._worker = (None if conn.dialect.name == "sqlite" else
-                        ThreadPoolExecutor(max_workers=1, thread_name_prefix="paperboy-upsert"))
-        self._pending: Future[Counts] | None = None
-
-    def write(self, records: list[PaperRecord]) -> None:
-        """Wait for the batch before (raising its error), then write this one or hand it over."""
-        self.wait()
-        if self._worker is None:
-            self._counts.add(papers.upsert(self._conn, records))
-        else:
-            self._pending = self._worker.submit(papers.upsert, self._conn, records)
-
-    def wait(self) -> None:
-        pending, self._pending = self._pending, None
-        if pending is not None:
-            self._counts.add(pending.result())
-
-    def __enter__(self) -> BatchWriter:
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
-        try:
-            if kind is None:
-                self.wait()
-            elif self._pending is not None:  # already failing: let the write finish, quietly
-                wait([self._pending])
-        finally:
-            if self._worker is not None:
-                self._worker.shutdown()
+    try:
+        for item in items:
+            if isinstance(item, InvalidRecord):
+                report.reject(item)
+                writing = writing and skip_invalid
+                continue
+            if not writing:
+                continue
+            if item.uid in batch or len(batch) >= BATCH:
+                report.counts.add(papers.upsert(conn, list(batch.values())))
+                batch.clear()
+            batch[item.uid] = item
+    except InvalidRecord as error:  # the whole input could not be read on
+        report.reject(error)
+        if not skip_invalid:
+            return
+        raise error.at(report.source) from error
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        raise InvalidRecord(report.source, f"corrupt or truncated gzip data: {exc}") from exc
+    if writing and batch:
+        report.counts.add(papers.upsert(conn, list(batch.values())))
 
 
 @contextmanager

@@ -142,7 +142,7 @@ def lexical_top(conn: Connection, query: LexicalQuery, allowed: Allowed, limit: 
     condition: Any = _papers.c.search_document.bool_op("@@")(_tsquery(query.candidates, joiner))
     if allowed is not None:
         condition = and_(condition, _papers.c.id.in_(allowed))
-    kept = int(max(limit, MIN_DEPTH) * PRESELECT)
+    kept = max(limit, MIN_DEPTH) * PRESELECT
     if query.candidate_count > kept or query.require_all:
         scanned = (select(_papers.c.id, _papers.c.search_document).where(condition)
                    .limit(SCAN_CAP).subquery("scanned"))
