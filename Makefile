@@ -31,10 +31,10 @@ system-deps:
 test: system-deps $(BIN)/paperboy lint typecheck pytest
 
 lint: $(BIN)/paperboy
-	$(BIN)/ruff check paperboy tests bench
+	$(BIN)/ruff check paperboy tests bench tools
 
 typecheck: $(BIN)/paperboy
-	$(BIN)/mypy paperboy tests bench
+	$(BIN)/mypy paperboy tests bench tools
 
 # pytest exits 5 when it collects no test (e.g. a -k that matches nothing): say so, not fail.
 pytest: $(BIN)/paperboy

