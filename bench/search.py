@@ -56,6 +56,7 @@ def corpus_module() -> ModuleType:
         "import.py"))
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 
