@@ -1,0 +1,33 @@
+"""The benchmarks still start and print their JSON (tiny sizes: figures come from real runs)."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_bench(script: str, *args: str) -> dict[str, Any]:
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / script), *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
+
+
+def test_the_search_bench_measures_every_mode_and_its_goals():
+    result = run_bench("search.py", "--papers", "1500", "--queries", "6", "--embed-sample", "16",
+                       "--naive-queries", "2")
+    assert result["papers"] == 1500
+    assert set(result["modes"]) == {"bm25", "dense", "hybrid"}
+    assert set(result["goals"]) == {"hybrid_p95_ms_at_most_30",
+                                    "naive_over_hybrid_p50_at_least_20",
+                                    "embedding_throughput_at_least_0.9_of_raw"}
+
+
+def test_the_adapter_bench_compares_base_and_adapted_models():
+    result = run_bench("adapter.py", "--rounds", "1", "--queries", "4", "--documents", "8")
+    assert set(result["query_embedding_ms"]) == {"base", "adapted"}
+    assert result["onnx_agreement_cosine_min"] > 0.999
