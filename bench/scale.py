@@ -17,7 +17,6 @@ database). The same is done on SQLite. Prints one JSON document; progress on std
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import random
@@ -27,9 +26,7 @@ import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
-from functools import cache
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import httpx
@@ -41,6 +38,7 @@ from sqlalchemy import text
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # for tests/postgres.py, the embedded server
 
+from bench.search import bench_module  # noqa: E402
 from paperboy.ingest import import_files  # noqa: E402
 from paperboy.search.embed import MODEL_NAME, Embedder, Vectors, load_embedder  # noqa: E402
 from paperboy.search.engine import SearchEngine  # noqa: E402
@@ -58,18 +56,6 @@ EF_SEARCH_TRIED = (40, 100, 200, 400)
 RECALL_QUERIES = 30
 LISTING_DAYS = 20
 COPY_SPAN_DAYS = 476  # 2025-03-18 to 2026-07-07, the real papers' span
-
-
-@cache
-def bench_module(name: str) -> ModuleType:
-    """bench/import.py or bench/search.py, loaded by path (one name is a keyword)."""
-    spec = importlib.util.spec_from_file_location(f"bench_{name}",
-                                                  Path(__file__).with_name(f"{name}.py"))
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
 
 
 def say(message: str) -> None:

@@ -50,10 +50,10 @@ Times = npt.NDArray[np.float64]
 
 
 @cache
-def corpus_module() -> ModuleType:
-    """bench/import.py, for its corpus generator (its name is a keyword: load it by path)."""
-    spec = importlib.util.spec_from_file_location("bench_import", Path(__file__).with_name(
-        "import.py"))
+def bench_module(name: str) -> ModuleType:
+    """A bench script loaded by path (`import.py`'s name is a keyword: no import statement)."""
+    spec = importlib.util.spec_from_file_location(f"bench_{name}",
+                                                  Path(__file__).with_name(f"{name}.py"))
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up there
@@ -65,7 +65,7 @@ def fresh_db(path: Path, records: int) -> tuple[Database, float]:
     """A new database holding the first `records` corpus records; and the import's seconds."""
     source = path.with_suffix(".jsonl")
     with open(source, "w") as out:
-        out.writelines(corpus_module().snapshot_lines(records))
+        out.writelines(bench_module("import").snapshot_lines(records))
     db = open_database(str(path))
     start = time.perf_counter()
     report = import_files(db, [str(source)])

@@ -39,7 +39,7 @@ from sqlalchemy import bindparam, select, update
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run as a script: bench.* and tests.* from the checkout
 
-from bench.search import all_texts, corpus_module, index_corpus  # noqa: E402
+from bench.search import all_texts, bench_module, index_corpus  # noqa: E402
 from paperboy.ingest import import_files  # noqa: E402
 from paperboy.search.embed import DIMENSIONS  # noqa: E402
 from paperboy.store import listings, open_database  # noqa: E402
@@ -90,7 +90,7 @@ def hub_papers(count: int, rng: random.Random) -> Iterator[Json]:
     """bench/import.py's records as our JSON lines: PER_DAY a weekday back from LAST_DAY."""
     days = weekdays_back(LAST_DAY)
     day = next(days)
-    for number, line in enumerate(corpus_module().snapshot_lines(count)):
+    for number, line in enumerate(bench_module("import").snapshot_lines(count)):
         if number and number % PER_DAY == 0:
             day = next(days)
         record = json.loads(line)
