@@ -11,22 +11,22 @@ thread: embedding the query, then HNSW), so a query waits for the slower side, n
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
 
 import numpy as np
 from sqlalchemy import Connection, Engine
 
-from paperboy.search.embed import Vectors
-from paperboy.search.rank import CANDIDATES, Mode, fuse
+from paperboy.search import text
+from paperboy.search.embed import MODEL_NAME, Vectors
+from paperboy.search.rank import CANDIDATES, Encoder, Mode, dense_weight, fuse
 from paperboy.store import pglexical, pgsearch
 from paperboy.store.pglexical import Allowed, LexicalQuery, Ranked
 
 # Most results a ranking returns here (SQLite's keeps 1000): each costs work in the database
 # (HNSW candidates, lexical scoring), and nobody pages past 200 results.
 DEPTH = 200
-Encoder = Callable[[], Vectors]  # the query's vector, computed when called
 
 _dense_sides = ThreadPoolExecutor(max_workers=8, thread_name_prefix="dense-side")
 # A hybrid query takes its two connections together: queries each holding one connection and
@@ -42,7 +42,7 @@ def rank_in_database(engine: Engine, mode: Mode, query_text: str, encode: Encode
         if encode is None:
             raise ValueError("dense ranking needs a query vector")
         with engine.connect() as conn:
-            return pgsearch.dense_top(conn, encode(), allowed, depth)
+            return pgsearch.dense_top(conn, encode(), allowed, depth, model=MODEL_NAME)
     if mode == "bm25" or encode is None:
         with engine.connect() as conn:
             words = pglexical.lexical_query(conn, query_text)
@@ -56,19 +56,20 @@ def rank_in_database(engine: Engine, mode: Mode, query_text: str, encode: Encode
         finally:
             wait([dense_side])  # its connection stays open until it is done
         vector, dense = dense_side.result()
-        return hybrid((lexical_conn, dense_conn), words, vector, lexical, dense, depth)
+        return hybrid((lexical_conn, dense_conn), words, vector, (lexical, dense), depth,
+                      dense_weight(len(text.terms(query_text))))
 
 
 def hybrid(conns: tuple[Connection, Connection], words: LexicalQuery | None, vector: Vectors,
-           lexical: Ranked, dense: Ranked, depth: int) -> Ranked:
+           sides: tuple[Ranked, Ranked], depth: int, weight: float) -> Ranked:
     """Fuse two candidate lists; a candidate missing from one side gets that side's score
     from the database (-inf if it has none: no query word, or no embedding)."""
     lexical_conn, dense_conn = conns
-    lexical_scores = dict(lexical)
-    dense_scores = dict(dense)
+    lexical_scores, dense_scores = dict(sides[0]), dict(sides[1])
     candidates = np.array(sorted(lexical_scores.keys() | dense_scores.keys()), dtype=np.int64)
     dense_side = _dense_sides.submit(pgsearch.dense_scores, dense_conn, vector,
-                                     [int(c) for c in candidates if c not in dense_scores])
+                                     [int(c) for c in candidates if c not in dense_scores],
+                                     model=MODEL_NAME)
     try:
         if words is not None:
             lexical_scores |= pglexical.lexical_scores(
@@ -76,7 +77,7 @@ def hybrid(conns: tuple[Connection, Connection], words: LexicalQuery | None, vec
     finally:
         wait([dense_side])
     dense_scores |= dense_side.result()
-    fused = fuse(_scores(candidates, lexical_scores), _scores(candidates, dense_scores))
+    fused = fuse(_scores(candidates, lexical_scores), _scores(candidates, dense_scores), weight)
     order = np.lexsort((candidates, -fused))[:depth]
     return [(int(candidates[i]), float(fused[i])) for i in order]
 
@@ -84,7 +85,7 @@ def hybrid(conns: tuple[Connection, Connection], words: LexicalQuery | None, vec
 def _dense_top(conn: Connection, encode: Encoder, allowed: Allowed
                ) -> tuple[Vectors, Ranked]:
     vector = encode()
-    return vector, pgsearch.dense_top(conn, vector, allowed, CANDIDATES)
+    return vector, pgsearch.dense_top(conn, vector, allowed, CANDIDATES, model=MODEL_NAME)
 
 
 @contextmanager

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -24,18 +25,20 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from paperboy.models import PaperRecord
 from paperboy.search import text
-from paperboy.search.database import Encoder, rank_in_database
+from paperboy.search.database import rank_in_database
 from paperboy.search.dense import DenseIndex
 from paperboy.search.embed import MODEL_NAME, load_embedder
 from paperboy.search.indexer import index_papers
 from paperboy.search.lexical import LexicalIndex
 from paperboy.search.query import Query, parse_query
-from paperboy.search.rank import Mode, rank, top
+from paperboy.search.rank import Encoder, Mode, rank, top
 from paperboy.store import Database, papers, pglexical, pgsearch
 from paperboy.store import search as store
 
 MAX_RESULTS = 1000  # ranked candidates kept for filtering and paging
 log = logging.getLogger(__name__)
+# A query's vector is computed here while the words are ranked (ONNX leaves the GIL).
+_query_vectors = ThreadPoolExecutor(max_workers=4, thread_name_prefix="query-vector")
 
 
 @dataclass(frozen=True)
@@ -101,7 +104,7 @@ class SearchEngine:
         encode, mode, why = self._query_encoder(parsed.text, mode, snapshot.dense is not None)
         if why:
             notes.append(why)
-        vector = encode() if encode else None
+        vector = _query_vectors.submit(encode).result if encode else None
         mask = self._mask(parsed, snapshot)
         if parsed.text:
             rows, scores = rank(mode, snapshot.lexical, snapshot.dense,
@@ -120,7 +123,7 @@ class SearchEngine:
             if not parsed.text:
                 return [(i, 0.0) for i in store.newest_matching(conn, _filters(parsed),
                                                                  MAX_RESULTS)], mode
-            have_vectors = pgsearch.any_embedding(conn)
+            have_vectors = pgsearch.any_embedding(conn, MODEL_NAME)
         encode, mode, why = self._query_encoder(parsed.text, mode, have_vectors)
         if why:
             notes.append(why)
@@ -157,10 +160,11 @@ class SearchEngine:
             paper = papers.get(conn, uid)
             if paper_id is None or paper is None:
                 return []
-            vector = (pgsearch.embedding_of(conn, paper_id) if pgsearch.has_embeddings(conn)
-                      else None)
+            vector = (pgsearch.embedding_of(conn, paper_id, model=MODEL_NAME)
+                      if pgsearch.has_embeddings(conn) else None)
             if vector is not None:
-                ranked = pgsearch.dense_top(conn, vector, None, limit, exclude=paper_id)
+                ranked = pgsearch.dense_top(conn, vector, None, limit, model=MODEL_NAME,
+                                           exclude=paper_id)
             else:
                 words = pglexical.lexical_query(conn, f"{paper.title} {paper.abstract}")
                 ranked = [(i, s) for i, s in (pglexical.lexical_top(conn, words, None, limit + 1)

@@ -9,13 +9,13 @@ from typing import Any
 from paperboy.models import PaperRecord
 from paperboy.search import text
 from paperboy.search.beir import Dataset
-from paperboy.search.database import Encoder, rank_in_database
+from paperboy.search.database import rank_in_database
 from paperboy.search.dense import DenseIndex
-from paperboy.search.embed import Embedder, Vectors, document_text
+from paperboy.search.embed import MODEL_NAME, Embedder, Vectors, document_text
 from paperboy.search.indexer import index_papers
 from paperboy.search.lexical import LexicalIndex
 from paperboy.search.metrics import summarize
-from paperboy.search.rank import MODES, Mode, rank
+from paperboy.search.rank import MODES, Encoder, Mode, rank
 from paperboy.store import papers, pgsearch
 from paperboy.store import search as store
 from paperboy.store.scratch import scratch_schema
@@ -41,7 +41,8 @@ def evaluate(dataset: Dataset, modes: Sequence[Mode] = MODES, embedder: Embedder
         say(f"embedded {len(ids):,} documents and {len(query_ids):,} queries in "
             f"{time.perf_counter() - started:.1f}s")
     def ranked_ids(mode: Mode, number: int, query_id: str) -> list[str]:
-        vector = query_vectors[number] if query_vectors is not None else None
+        vectors = query_vectors
+        vector = (lambda: vectors[number]) if vectors is not None else None
         query = dataset.queries[query_id]
         rows, _ = rank(mode, lexical, dense, text.terms(query), vector, DEPTH)
         return [ids[row] for row in rows]
@@ -67,7 +68,7 @@ def evaluate_in_database(dataset: Dataset, url: str, modes: Sequence[Mode] = MOD
         report = index_papers(db, embedder if wants_vectors else None)
         with db.engine.begin() as conn:
             pgsearch.analyze(conn)
-            has_vectors = pgsearch.any_embedding(conn)
+            has_vectors = pgsearch.any_embedding(conn, MODEL_NAME)
             uids = store.uids_by_id(conn)
         say(f"loaded and indexed {len(uids):,} documents in a scratch schema in "
             f"{time.perf_counter() - started:.1f}s ({report.embedded:,} embedded)")

@@ -11,7 +11,18 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 from pgvector.sqlalchemy import Vector
-from sqlalchemy import Column, Connection, Integer, MetaData, Table, bindparam, select, text
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Connection,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    bindparam,
+    select,
+    text,
+)
 
 from paperboy.store.pglexical import Allowed, Ranked
 
@@ -25,7 +36,13 @@ EF_SEARCH = 100
 
 _meta = MetaData()
 _index = Table("paper_index", _meta, Column("paper_id", Integer, primary_key=True),
-               Column("embedding", Vector(DIMENSIONS)))
+               Column("model", String), Column("embedding", Vector(DIMENSIONS)))
+
+
+def _embedded_by(model: str) -> ColumnElement[bool]:
+    """Rows holding an embedding by `model`: vectors of another model (before `paperboy index`
+    re-embeds after a model change) are not comparable to this one's queries."""
+    return (_index.c.embedding.is_not(None)) & (_index.c.model == model)
 
 
 def has_embeddings(conn: Connection) -> bool:
@@ -37,20 +54,21 @@ def has_embeddings(conn: Connection) -> bool:
     return found.first() is not None
 
 
-def any_embedding(conn: Connection) -> bool:
-    """Whether dense search can run: the column exists and some paper has an embedding."""
+def any_embedding(conn: Connection, model: str) -> bool:
+    """Whether dense search can run: the column exists and some paper has an embedding by
+    `model`."""
     if not has_embeddings(conn):
         return False
-    return conn.execute(select(_index.c.paper_id).where(_index.c.embedding.is_not(None))
-                        .limit(1)).first() is not None
+    found = conn.execute(select(_index.c.paper_id).where(_embedded_by(model)).limit(1))
+    return found.first() is not None
 
 
 def dense_top(conn: Connection, vector: npt.NDArray[np.float32], allowed: Allowed,
-              limit: int, exclude: int | None = None) -> Ranked:
+              limit: int, *, model: str, exclude: int | None = None) -> Ranked:
     """Papers nearest to `vector` by cosine, through the HNSW index (approximate)."""
-    _tune_hnsw(conn, limit, filtered=allowed is not None)
+    _tune_hnsw(conn, limit)
     distance = _index.c.embedding.cosine_distance(vector)
-    query = (select(_index.c.paper_id, distance).where(_index.c.embedding.is_not(None))
+    query = (select(_index.c.paper_id, distance).where(_embedded_by(model))
              .order_by(distance).limit(limit))
     if allowed is not None:
         query = query.where(_index.c.paper_id.in_(allowed))
@@ -60,32 +78,34 @@ def dense_top(conn: Connection, vector: npt.NDArray[np.float32], allowed: Allowe
     return sorted(ranked, key=lambda hit: (-hit[1], hit[0]))  # relaxed order, put right
 
 
-def dense_exact_top(conn: Connection, vector: npt.NDArray[np.float32], limit: int) -> Ranked:
+def dense_exact_top(conn: Connection, vector: npt.NDArray[np.float32], limit: int, *,
+                    model: str) -> Ranked:
     """The exact nearest papers (a full scan, the index bypassed): what HNSW is checked against."""
     conn.execute(text("SET LOCAL enable_indexscan = off"))
     try:
         distance = _index.c.embedding.cosine_distance(vector)
-        query = (select(_index.c.paper_id, distance).where(_index.c.embedding.is_not(None))
+        query = (select(_index.c.paper_id, distance).where(_embedded_by(model))
                  .order_by(distance, _index.c.paper_id).limit(limit))
         return [(int(i), 1.0 - float(d)) for i, d in conn.execute(query)]
     finally:
         conn.execute(text("SET LOCAL enable_indexscan = on"))
 
 
-def dense_scores(conn: Connection, vector: npt.NDArray[np.float32], paper_ids: Sequence[int]
-                 ) -> dict[int, float]:
+def dense_scores(conn: Connection, vector: npt.NDArray[np.float32], paper_ids: Sequence[int],
+                 *, model: str) -> dict[int, float]:
     """The cosine similarity to `vector` of each of these papers that has an embedding."""
     if not paper_ids:
         return {}
     distance = _index.c.embedding.cosine_distance(vector)
     query = select(_index.c.paper_id, distance).where(_index.c.paper_id.in_(paper_ids),
-                                                      _index.c.embedding.is_not(None))
+                                                      _embedded_by(model))
     return {int(i): 1.0 - float(d) for i, d in conn.execute(query)}
 
 
-def embedding_of(conn: Connection, paper_id: int) -> npt.NDArray[np.float32] | None:
-    found = conn.execute(select(_index.c.embedding).where(_index.c.paper_id == paper_id)
-                         ).scalar_one_or_none()
+def embedding_of(conn: Connection, paper_id: int, *, model: str
+                 ) -> npt.NDArray[np.float32] | None:
+    found = conn.execute(select(_index.c.embedding).where(_index.c.paper_id == paper_id,
+                                                          _embedded_by(model))).scalar_one_or_none()
     return None if found is None else np.asarray(found, dtype=np.float32)
 
 
@@ -99,11 +119,11 @@ def save_embeddings(conn: Connection, rows: Sequence[tuple[int, bytes]]) -> None
              for paper_id, blob in rows])
 
 
-def _tune_hnsw(conn: Connection, limit: int, filtered: bool) -> None:
-    """Enough HNSW candidates for `limit` results; with filters, keep scanning until found."""
+def _tune_hnsw(conn: Connection, limit: int) -> None:
+    """Enough HNSW candidates for `limit` results, and scanning on while filters (a paper
+    filter, another model's vectors) leave too few: free when nothing is filtered out."""
     conn.execute(text(f"SET LOCAL hnsw.ef_search = {max(EF_SEARCH, min(limit, 1000))}"))
-    if filtered:
-        conn.execute(text("SET LOCAL hnsw.iterative_scan = relaxed_order"))
+    conn.execute(text("SET LOCAL hnsw.iterative_scan = relaxed_order"))
 
 
 def analyze(conn: Connection) -> None:

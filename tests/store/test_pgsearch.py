@@ -84,11 +84,33 @@ def test_hnsw_recall_at_10_against_the_exact_scan(pg):
     recalls = []
     with pg.engine.connect() as conn:
         for query in clustered(50, 60, rng):
-            exact = {i for i, _ in pgsearch.dense_exact_top(conn, query, 10)}
-            found = {i for i, _ in pgsearch.dense_top(conn, query, None, 10)}
+            exact = {i for i, _ in pgsearch.dense_exact_top(conn, query, 10, model="test")}
+            found = {i for i, _ in pgsearch.dense_top(conn, query, None, 10, model="test")}
             recalls.append(len(exact & found) / 10)
             conn.rollback()
     assert np.mean(recalls) >= 0.95
+
+
+def test_vectors_of_another_model_are_left_out_until_re_embedded(pg):
+    """After a model change, the old model's vectors are not comparable to the new queries."""
+    rng = np.random.default_rng(4)
+    vectors = clustered(40, 4, rng)
+    add(pg, *[PaperRecord(f"m{n}", f"Paper {n}", "", source="jsonl") for n in range(40)])
+    with pg.engine.begin() as conn:
+        pending = store.pending(conn, None, 100)
+        store.save_index(conn, [store.IndexEntry(p.text.paper_id, p.modified_at, b"",
+                                                 "old" if n % 2 else "new", vectors[n].tobytes())
+                                for n, p in enumerate(pending)])
+        new = {p.text.paper_id for n, p in enumerate(pending) if n % 2 == 0}
+    with pg.engine.connect() as conn:
+        assert pgsearch.any_embedding(conn, "new") and not pgsearch.any_embedding(conn, "other")
+        found = pgsearch.dense_top(conn, vectors[1], None, 30, model="new")
+        assert len(found) == 20 and {i for i, _ in found} == new
+        assert set(pgsearch.dense_scores(conn, vectors[1], sorted(store.uids_by_id(conn)),
+                                         model="new")) == new
+        old_one = next(p.text.paper_id for n, p in enumerate(pending) if n % 2)
+        assert pgsearch.embedding_of(conn, old_one, model="new") is None
+        assert pgsearch.embedding_of(conn, old_one, model="old") is not None
 
 
 def test_hnsw_is_used_for_dense_search(pg):

@@ -79,8 +79,8 @@ def test_postgres_gets_vectors_as_embeddings_and_sequences_past_the_ids(sqlite_u
     target = open_database(postgres_url)
     try:
         with target.engine.begin() as conn:
-            assert pgsearch.any_embedding(conn)
-            embedding = pgsearch.embedding_of(conn, 1)
+            assert pgsearch.any_embedding(conn, "minilm")
+            embedding = pgsearch.embedding_of(conn, 1, model="minilm")
             assert embedding is not None
             assert np.array_equal(embedding, np.frombuffer(stored[0], dtype=np.float32))
             carol = users.create(conn, name="carol", email="carol@example.org")
