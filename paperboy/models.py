@@ -87,7 +87,11 @@ BIBLIOGRAPHIC = (
 )
 # Fields owned by the hub (listings, votes, links people add): the latest source that says wins.
 HUB = ("code_url", "project_url", "org", "upvotes", "num_comments", "listing_date",
-       "submitted_by", "announced", "arxiv_id")
+       "submitted_by", "arxiv_id")
+# Fields the first source that says sets for good. The announcement day decides which day lists
+# a paper (and which digest holds it); a later record, such as the harvest's second look at the
+# same paper or its v2, must not move it off a day readers have seen.
+KEPT = ("announced",)
 _EMPTY: tuple[object, ...] = (None, "", ())
 
 
@@ -95,8 +99,9 @@ def merge(old: PaperRecord, new: PaperRecord) -> PaperRecord:
     """What the store should hold after `new` arrives for a paper it holds as `old`.
 
     Bibliographic fields come from whichever record has the later version (a record without
-    a version only fills gaps); hub fields from `new` whenever it says anything; version
-    histories are united. The first source a paper came from stays its source.
+    a version only fills gaps); hub fields from `new` whenever it says anything; kept fields
+    only while empty; version histories are united. The first source a paper came from stays
+    its source.
     """
     new_is_newer = new.version is not None and (old.version is None or new.version >= old.version)
     changes: dict[str, object] = {}
@@ -110,6 +115,9 @@ def merge(old: PaperRecord, new: PaperRecord) -> PaperRecord:
         new_value = getattr(new, name)
         if new_value not in _EMPTY:
             changes[name] = new_value
+    for name in KEPT:
+        if getattr(old, name) in _EMPTY and getattr(new, name) not in _EMPTY:
+            changes[name] = getattr(new, name)
     by_number = {v.number: v for v in old.versions} | {v.number: v for v in new.versions}
     changes["versions"] = tuple(by_number[n] for n in sorted(by_number))
     versions = [v for v in (old.version, new.version) if v is not None]

@@ -1,3 +1,4 @@
+import dataclasses
 from datetime import UTC, date, datetime
 
 import pytest
@@ -56,6 +57,14 @@ def test_a_record_without_version_fills_gaps_and_sets_hub_fields():
     merged = merge(V2, listing)
     assert (merged.title, merged.upvotes, merged.code_url) == ("New title", 7, listing.code_url)
     assert merged.listing_date == date(2024, 1, 9)
+
+
+def test_the_first_announcement_day_stays():
+    found = merge(V1, dataclasses.replace(V1, announced=date(2024, 1, 2)))
+    assert found.announced == date(2024, 1, 2)  # an empty day is filled
+    for later in (dataclasses.replace(V1, announced=date(2024, 1, 4)),
+                  dataclasses.replace(V2, announced=date(2023, 12, 30)), V2):
+        assert merge(found, later).announced == date(2024, 1, 2)  # never moved nor cleared
 
 
 def test_merging_the_same_record_changes_nothing():

@@ -9,6 +9,12 @@ A record whose header has status="deleted" carries no metadata: it is skipped an
 identifier listed in `OaiPage.deleted`. (arXiv does not delete papers; a withdrawal is a new
 version with a comment saying so, which arrives as an ordinary record and sets `withdrawn`.)
 The OAI error noRecordsMatch is an empty page; every other OAI error raises `OaiError`.
+
+A header's datestamp is the day (UTC) the record last changed. For a new paper that is the day
+arXiv announced it (20:00 Eastern is the next day in UTC, the day arXiv's listings and feeds
+name), so an arXivRaw record whose only version is v1, stamped within `NEW_PAPER_DAYS` of that
+version, has it as `announced`; a replacement's or a later metadata change's datestamp says
+nothing about the announcement, long past, and leaves it empty.
 """
 
 from __future__ import annotations
@@ -16,12 +22,13 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import BinaryIO
 
 from lxml import etree
 
 from paperboy.errors import InvalidRecord
-from paperboy.models import Author, PaperRecord, split_arxiv_id
+from paperboy.models import Author, PaperRecord, Version, split_arxiv_id
 from paperboy.sources.base import (
     Format,
     Item,
@@ -42,6 +49,10 @@ RAW = "http://arxiv.org/OAI/arXivRaw/"
 ARXIV = "http://arxiv.org/OAI/arXiv/"
 NS = {"oai": OAI, "raw": RAW, "arxiv": ARXIV}
 PLACE = "OAI-PMH response"
+# Days from a v1's submission to its datestamp: at most 4 on arXiv's schedule (Friday after the
+# 14:00 Eastern cutoff to Monday's 20:00 announcement, Tuesday in UTC), more over a deferred
+# mailing or a moderation hold; a v1 stamped later than this was changed after it was announced.
+NEW_PAPER_DAYS = 7
 
 
 class OaiError(InvalidRecord):
@@ -124,7 +135,7 @@ def _item(record: etree._Element, identifier: str | None, number: int) -> Item:
         if body is None:
             raise InvalidRecord(place, "no metadata")
         if body.tag == f"{{{RAW}}}arXivRaw":
-            result = _raw_record(body, place)
+            result = _raw_record(body, place, _datestamp(record))
         elif body.tag == f"{{{ARXIV}}}arXiv":
             result = _arxiv_record(body, place)
         else:
@@ -164,13 +175,34 @@ def _common(body: etree._Element, ns: str, place: str) -> PaperRecord:
     )
 
 
-def _raw_record(body: etree._Element, place: str) -> PaperRecord:
+def _datestamp(record: etree._Element) -> date | None:
+    """The header's datestamp as a UTC day (arXiv gives days); None if missing or unreadable."""
+    text = text_of(record.find("oai:header/oai:datestamp", NS))
+    if not text:
+        return None
+    try:
+        stamp = datetime.fromisoformat(text)  # a day, or a moment ending in Z
+    except ValueError:
+        return None
+    return stamp.astimezone(UTC).date() if stamp.tzinfo else stamp.date()
+
+
+def _announced(versions: tuple[Version, ...], datestamp: date | None) -> date | None:
+    """The datestamp, if this record is a new paper's announcement (see the module's doc)."""
+    if datestamp is None or [v.number for v in versions] != [1]:
+        return None
+    waited = (datestamp - versions[0].created.astimezone(UTC).date()).days
+    return datestamp if 0 <= waited <= NEW_PAPER_DAYS else None
+
+
+def _raw_record(body: etree._Element, place: str, datestamp: date | None) -> PaperRecord:
     record = _common(body, RAW, place)
     versions = tuple(read_version(element.get("version") or "",
                                   text_of(element.find("raw:date", NS)), place)
                      for element in body.iterfind("raw:version", NS))
     authors = split_authors(text_of(body.find("raw:authors", NS)) or "")
-    return dataclasses.replace(record, authors=authors, versions=versions)
+    return dataclasses.replace(record, authors=authors, versions=versions,
+                               announced=_announced(versions, datestamp))
 
 
 def _arxiv_record(body: etree._Element, place: str) -> PaperRecord:

@@ -10,6 +10,7 @@ from paperboy.fetchers import arxiv
 from paperboy.fetchers.http import HttpClient
 from paperboy.store import Database, papers, runs
 from tests.replay import HOSTILE_BODIES, ManualClock, Query, ReplayServer, Reply
+from tests.sources.oai_pages import PAPER, raw_page
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 PAGE_1, PAGE_2, PAGE_3 = ((FIXTURES / "oai" / f"list_records_{n}.xml").read_bytes()
@@ -93,6 +94,26 @@ def test_harvesting_again_updates_nothing(db, server, clock):
     harvest(db, server, clock)
     again = harvest(db, server, clock)
     assert again.counts.as_dict() == {"new": 0, "updated": 0, "unchanged": 7, "rejected": 0}
+
+
+def test_the_announcement_day_is_the_first_harvests_and_never_moves(db, server, clock):
+    """The harvest looks two days back, so a new paper comes twice; a metadata fix restamps its
+    v1 two days later, and its v2 comes weeks later. None of them moves its day."""
+    v1 = "Mon, 23 Nov 2026 20:10:00 GMT"
+    looks = [raw_page("2026-11-25", v1),  # announced on Tuesday evening, Wednesday in UTC
+             raw_page("2026-11-25", v1),  # Wednesday evening's look back
+             raw_page("2026-11-27", v1, title="Dialect Identification, Corrected"),
+             raw_page("2026-12-09", v1, "Tue, 8 Dec 2026 10:00:00 GMT")]
+    seen = []
+    for page in looks:
+        server.route("/oai", [Reply(body=page)])
+        counts = harvest(db, server, clock).counts
+        with db.engine.connect() as conn:
+            paper = papers.get(conn, PAPER)
+        assert paper is not None
+        seen.append((counts.new, counts.updated, paper.version, paper.announced))
+    day = date(2026, 11, 25)
+    assert seen == [(1, 0, 1, day), (0, 0, 1, day), (0, 1, 1, day), (0, 1, 2, day)]
 
 
 def test_503_with_retry_after_mid_harvest_is_waited_out(db, server, clock):

@@ -1,5 +1,5 @@
 import io
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -8,6 +8,7 @@ from paperboy.errors import InvalidRecord
 from paperboy.models import Author, PaperRecord, Version
 from paperboy.sources import oai
 from tests.replay import HOSTILE_BODIES
+from tests.sources.oai_pages import raw_page
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "oai"
 ERRORS = ["badArgument", "badResumptionToken", "badVerb", "cannotDisseminateFormat",
@@ -74,6 +75,50 @@ def test_old_style_id():
     assert old.authors == (Author("Juan M. Maldacena", "Harvard"),)
     assert old.doi == "10.1023/A:1026654312961"
     assert old.journal_ref == "Adv.Theor.Math.Phys.2:231-252,1998"
+
+
+# Submitted on Monday 23 November 2026 at 15:10 in New York, after the 14:00 cutoff: announced
+# on Tuesday at 20:00 Eastern, 01:00 UTC on Wednesday, the record's datestamp.
+LATE_V1 = "Mon, 23 Nov 2026 20:10:00 GMT"
+
+
+def announced(data: bytes) -> date | None:
+    [record] = oai.parse_page(data).items
+    assert isinstance(record, PaperRecord), record
+    return record.announced
+
+
+@pytest.mark.parametrize(("datestamp", "v1", "day"), [
+    ("2026-11-25", LATE_V1, date(2026, 11, 25)),
+    ("2026-11-25T01:12:09Z", LATE_V1, date(2026, 11, 25)),  # the protocol's finer granularity
+    # Friday after the cutoff, announced Monday evening: Tuesday in UTC, 4 days on
+    ("2026-11-24", "Fri, 20 Nov 2026 19:30:00 GMT", date(2026, 11, 24)),
+    ("2026-11-30", LATE_V1, date(2026, 11, 30)),  # a week late (a hold, a deferred mailing)
+])
+def test_a_new_papers_datestamp_is_its_announcement_day(datestamp, v1, day):
+    assert announced(raw_page(datestamp, v1)) == day
+
+
+def test_a_replacements_datestamp_is_not_an_announcement():
+    assert announced(raw_page("2026-12-02", LATE_V1, "Tue, 1 Dec 2026 09:00:00 GMT")) is None
+
+
+@pytest.mark.parametrize("datestamp", ["2027-03-10", "2026-12-01"])  # months, 8 days after v1
+def test_a_v1_changed_long_after_its_announcement_has_no_announcement_day(datestamp):
+    assert announced(raw_page(datestamp, LATE_V1)) is None
+
+
+@pytest.mark.parametrize("datestamp", [None, "", "last Tuesday", "2026-11-22"])
+def test_a_missing_unreadable_or_impossible_datestamp_says_nothing(datestamp):
+    assert announced(raw_page(datestamp, LATE_V1)) is None  # the record itself is fine
+
+
+def test_the_recorded_pages_announce_only_their_new_papers():
+    assert {r.uid: r.announced for r in records("list_records_1.xml")} == {
+        "1706.03762": None, "2401.00001": date(2024, 1, 2), "hep-th/9711200": None}
+    assert [r.announced for r in records("list_records_2.xml")] == [None, date(2024, 1, 5)]
+    [from_arxiv_format] = records("get_record_arxiv.xml")
+    assert from_arxiv_format.announced is None  # no version numbers: no way to tell
 
 
 def test_deleted_records_are_skipped_and_listed():
