@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 
 from paperboy import schedule
-from paperboy.jobs.specs import after_announcement, every
+from paperboy.jobs.specs import after_announcement, every, harvest_from
 from paperboy.ranking import Period
 
 NY = schedule.zone("America/New_York")
@@ -15,8 +15,8 @@ PARIS = schedule.zone("Europe/Paris")
 LONG_AGO = datetime(2020, 1, 1, tzinfo=UTC)
 
 
-def utc(*args):
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 def test_seven_in_the_morning_stays_seven_across_spring_forward():
@@ -79,11 +79,30 @@ def test_unknown_time_zones_are_refused_by_name(name):
         schedule.zone(name)
 
 
-def test_the_harvest_follows_the_announcement_in_eastern_time():
-    # Friday evening: next announcement is Sunday 20:00 EST -> harvest 20:30 = 01:30 UTC Monday
-    assert after_announcement(utc(2026, 11, 27, 23)) == utc(2026, 11, 30, 1, 30)
+def test_the_harvest_follows_the_oai_update_in_eastern_time():
+    # Friday evening: the next announcement is Sunday 20:00 EST, in OAI-PMH by about 22:00;
+    # harvest 22:30 EST = 03:30 UTC Monday
+    assert after_announcement(utc(2026, 11, 27, 23)) == utc(2026, 11, 30, 3, 30)
     # in summer (EDT) the same wall-clock time is an hour earlier in UTC
-    assert after_announcement(utc(2026, 7, 1, 12)) == utc(2026, 7, 2, 0, 30)
+    assert after_announcement(utc(2026, 7, 1, 12)) == utc(2026, 7, 2, 2, 30)
+    # Thursday's harvest, then none before Sunday's
+    assert after_announcement(utc(2026, 12, 3, 12)) == utc(2026, 12, 4, 3, 30)
+    assert after_announcement(utc(2026, 12, 4, 3, 30)) == utc(2026, 12, 7, 3, 30)
+
+
+@pytest.mark.parametrize(("last_ok", "now", "start", "capped"), [
+    (None, utc(2026, 12, 7, 3, 30), date(2026, 12, 5), False),  # the first harvest
+    (utc(2026, 12, 3, 3, 30), utc(2026, 12, 4, 3, 30), date(2026, 12, 2), False),  # weekday
+    (utc(2026, 12, 4, 3, 30), utc(2026, 12, 7, 3, 30), date(2026, 12, 3), False),  # Thu -> Sun
+    (utc(2026, 7, 2, 2, 30), utc(2026, 7, 3, 2, 30), date(2026, 7, 1), False),  # EDT
+    (utc(2026, 12, 1, 3, 30), utc(2026, 12, 6, 12), date(2026, 11, 30), False),  # 5 days down
+    (utc(2026, 11, 8, 23, 59), utc(2026, 12, 7, 3, 30), date(2026, 11, 7), False),  # 30 days
+    (utc(2026, 11, 7, 23, 59), utc(2026, 12, 7, 3, 30), date(2026, 11, 7), True),  # capped
+    (utc(2026, 12, 9), utc(2026, 12, 7, 3, 30), date(2026, 12, 6), False),  # clock set back
+])
+def test_a_harvest_starts_a_day_before_the_last_successful_one(last_ok, now, start, capped):
+    window = harvest_from(last_ok, now)
+    assert (window.start, window.capped, window.last_ok) == (start, capped, last_ok)
 
 
 def test_interval_jobs_run_on_a_steady_grid():

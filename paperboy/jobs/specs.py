@@ -3,19 +3,32 @@ and what it does (a call into fetchers/, search/ or mail/ returning a JSON summa
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from paperboy import schedule
 from paperboy.config import Settings
 from paperboy.store import Database
+from paperboy.store import jobs as job_store
 
 Summary = dict[str, Any]
+log = logging.getLogger(__name__)
 ARXIV_ZONE = "America/New_York"
-# arXiv announces at 20:00 Eastern, Sunday to Thursday; harvest half an hour later.
-HARVEST_AT, HARVEST_DAYS = time(20, 30), frozenset({6, 0, 1, 2, 3})
+# arXiv announces at 20:00 Eastern, Sunday to Thursday, but its OAI-PMH interface has the
+# evening's records later: "metadata is made available via the OAI-PMH interface once they are
+# announced, typically around 10pm EST Sunday through Thursday" (info.arxiv.org/help/oa). So
+# harvest at 22:30 New York time (EST or EDT, whichever is in force), Sunday to Thursday. An
+# evening whose update comes later still is not lost: the next harvest starts from this one.
+HARVEST_AT, HARVEST_DAYS = time(22, 30), frozenset({6, 0, 1, 2, 3})
+# The harvest's `from`: the UTC day the last successful harvest started, a day earlier (see
+# harvest_from); the first harvest looks FIRST_HARVEST back, and none looks further back than
+# MAX_HARVEST (the rest of a longer gap is left to `paperboy fetch arxiv`, and said so).
+HARVEST_OVERLAP = timedelta(days=1)
+FIRST_HARVEST = timedelta(days=2)
+MAX_HARVEST = timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -40,15 +53,61 @@ def after_announcement(now: datetime) -> datetime:
     return schedule.next_at(now, schedule.zone(ARXIV_ZONE), HARVEST_AT, HARVEST_DAYS)
 
 
+@dataclass(frozen=True)
+class HarvestWindow:
+    start: date  # the OAI-PMH `from` (a UTC day, inclusive)
+    last_ok: datetime | None  # when the last successful harvest started; None before the first
+    wanted: date  # where the window would start without MAX_HARVEST
+
+    @property
+    def capped(self) -> bool:
+        return self.start > self.wanted
+
+
+def harvest_from(last_ok: datetime | None, now: datetime) -> HarvestWindow:
+    """Where a harvest at `now` starts, given when the last successful one started.
+
+    arXiv's OAI-PMH datestamps are the UTC day a record last changed, and arXiv asks
+    incremental harvesters to ask `from` the date of their last harvest (info.arxiv.org/help/oa).
+    We take the UTC day our last successful harvest *started* (a run that failed or died
+    harvested some pages at most, so it does not count; a harvest that found nothing still
+    does), a day earlier: records stamped before that day but published to OAI-PMH after the run
+    (arXiv stamps the 20:00 announcement with the next UTC day and publishes it hours later),
+    and a clock a little off, are all asked for again. Re-harvesting is harmless: ingest is
+    idempotent. The run's own day rather than the latest datestamp it saw, because it is always
+    there: a harvest that matched no record, or a day arXiv did not announce, gives no datestamp
+    but still says that nothing up to then was missed.
+    """
+    today = now.astimezone(UTC).date()
+    if last_ok is None:
+        wanted = today - FIRST_HARVEST
+    else:  # a last run stamped after now (a clock set back) still asks for a day
+        wanted = min(last_ok.astimezone(UTC).date(), today) - HARVEST_OVERLAP
+    return HarvestWindow(max(wanted, today - MAX_HARVEST), last_ok, wanted)
+
+
 def harvest(db: Database, settings: Settings, now: datetime) -> Summary:
-    """OAI-PMH records of the last two days in each configured set (resumable, idempotent)."""
+    """OAI-PMH records in each configured set changed since a day before the last successful
+    harvest (resumable, idempotent); see harvest_from."""
     from paperboy.fetchers.arxiv import harvest as fetch
 
-    since = now.astimezone(UTC).date() - timedelta(days=2)
-    reports = [fetch(db, settings, spec, since) for spec in settings.harvest_sets.split()]
-    return {"from": since.isoformat(), "sets": settings.harvest_sets.split(),
-            "new": sum(r.counts.new for r in reports),
-            "updated": sum(r.counts.updated for r in reports)}
+    with db.engine.connect() as conn:
+        last = job_store.last_run(conn, "harvest", status="ok")
+    window = harvest_from(last.started_at if last else None, now)
+    sets = settings.harvest_sets.split()
+    summary: Summary = {"from": window.start.isoformat(), "sets": sets,
+                        "last_ok": window.last_ok.isoformat() if window.last_ok else None}
+    if window.capped:
+        assert window.last_ok is not None
+        summary["note"] = (
+            f"the last successful harvest started {window.last_ok.astimezone(UTC):%Y-%m-%d %H:%M}"
+            f" UTC; harvesting from {window.start} only (at most {MAX_HARVEST.days} days back); "
+            "the rest: " + "; ".join(f"paperboy fetch arxiv --set {spec} --from {window.wanted} "
+                                     f"--until {window.start}" for spec in sets))
+        log.warning("harvest: %s", summary["note"])
+    reports = [fetch(db, settings, spec, window.start) for spec in sets]
+    return summary | {"new": sum(r.counts.new for r in reports),
+                      "updated": sum(r.counts.updated for r in reports)}
 
 
 def daily(db: Database, settings: Settings, now: datetime) -> Summary:

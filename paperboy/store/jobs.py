@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, insert, or_, select, update
+from sqlalchemy import Connection, RowMapping, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from paperboy.store.schema import job_runs, jobs
@@ -119,7 +119,18 @@ def recent_runs(conn: Connection, limit: int = 50, name: str | None = None) -> l
     query = select(job_runs).order_by(job_runs.c.id.desc()).limit(limit)
     if name is not None:
         query = query.where(job_runs.c.job == name)
-    return [JobRun(id=m["id"], job=m["job"], owner=m["owner"], status=m["status"],
-                   started_at=m["started_at"], finished_at=m["finished_at"],
-                   summary=json.loads(m["summary"]) if m["summary"] else None, error=m["error"])
-            for m in (row._mapping for row in conn.execute(query))]
+    return [_job_run(row._mapping) for row in conn.execute(query)]
+
+
+def last_run(conn: Connection, name: str, status: str = "ok") -> JobRun | None:
+    """The job's run with this status that started last (e.g. its last successful one)."""
+    row = conn.execute(select(job_runs).where(job_runs.c.job == name, job_runs.c.status == status)
+                       .order_by(job_runs.c.started_at.desc(), job_runs.c.id.desc())
+                       .limit(1)).first()
+    return _job_run(row._mapping) if row else None
+
+
+def _job_run(m: RowMapping) -> JobRun:
+    return JobRun(id=m["id"], job=m["job"], owner=m["owner"], status=m["status"],
+                  started_at=m["started_at"], finished_at=m["finished_at"],
+                  summary=json.loads(m["summary"]) if m["summary"] else None, error=m["error"])

@@ -19,10 +19,17 @@ A harvested paper's listing day is the day arXiv announced it, its v1 record's d
 its v1's UTC day), so one announced a day after its submission reaches the next digest. The
 recorded datestamps name the evening of arXiv's 20:00 Eastern announcement; arXiv's own, in UTC,
 name the next day (as its listings and feeds do), so real papers reach the digest a day later.
+
+The harvest asks for records changed from a day before its last successful run (the first ever
+looks two days back, none more than 30): arXiv's OAI-PMH has Thursday evening's papers, stamped
+Friday in UTC, only after the 22:30 Thursday harvest or not at all before Sunday's, and a worker
+down for days must catch up. For those tests the replay answers a harvest only when its `from`
+reaches back to the page's records, as arXiv would.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -84,6 +91,13 @@ class Hub:
         results = worker.run_once()
         assert [r.job for r in results] == JOB_NAMES
         return {r.job: r for r in results}
+
+    def harvest(self, at: datetime) -> RunResult:
+        """The worker at `at` running the harvest alone (if due)."""
+        self.clock.now = at
+        worker = Worker(self.db, self.settings, clock=self.clock, owner="pipeline")
+        [result] = worker.run_once(["harvest"])
+        return result
 
     def job(self, name: str) -> store.Job:
         with self.db.engine.connect() as conn:
@@ -169,6 +183,20 @@ def serve_arxiv(sources: ReplayServer) -> None:
     sources.route(OAI, [oai_page("list_records_2")], when=next_page)
 
 
+def serve_changed_since(sources: ReplayServer, name: str, stamp: str) -> None:
+    """A recorded page whose earliest datestamp is `stamp`, for a harvest asking from that day
+    or before; one asking from later gets noRecordsMatch (arXiv would send it the records
+    stamped from then on: nothing on our pages, for the harvests these tests expect)."""
+    sources.route(OAI, [oai_page(name)],
+                  when=lambda query: first_page(query) and query["from"] <= stamp)
+    sources.route(OAI, [oai_page("no_records_match")], when=first_page)
+
+
+def froms(sources: ReplayServer) -> list[str]:
+    """The `from` of each harvest asked of arXiv, in turn."""
+    return [hit.query["from"] for hit in sources.hits_to(OAI) if first_page(hit.query)]
+
+
 def serve_listings(sources: ReplayServer, *days: str) -> None:
     """Each day's daily-papers listing, once; a day without a recording lists nothing."""
     for day in days:
@@ -204,7 +232,8 @@ def test_two_days_of_the_schedule_store_index_and_mail_each_paper_once(hub: Hub)
     first = hub.run(DAY_1)
     assert_all_ok(hub, first)
     done = summaries(first)
-    assert done["harvest"] == {"from": "2026-11-22", "sets": ["cs"], "new": 4, "updated": 0}
+    assert done["harvest"] == {"from": "2026-11-22", "sets": ["cs"], "last_ok": None,
+                               "new": 4, "updated": 0}
     # 2611.00102 was harvested a moment before: its listing adds upvotes, not a paper
     assert done["daily"] == {"days": ["2026-11-23", "2026-11-24"], "new": 2, "updated": 1}
     assert "note" not in done["embed"]  # the model loaded: no lexical-only fallback
@@ -218,24 +247,26 @@ def test_two_days_of_the_schedule_store_index_and_mail_each_paper_once(hub: Hub)
     assert [hit.query["date"] for hit in hub.sources.hits_to(DAILY)] == [
         "2026-11-23", "2026-11-24"]
 
-    # Each job waits for its next time: the harvest for Tuesday's announcement (20:30 in New
-    # York), the others for their next step.
+    # Each job waits for its next time: the harvest for Tuesday's announcement to reach OAI-PMH
+    # (22:30 in New York), the others for their next step.
     due = {name: hub.job(name).due_at for name in JOB_NAMES}
-    assert due == {"harvest": datetime(2026, 11, 25, 1, 30, tzinfo=UTC),
+    assert due == {"harvest": datetime(2026, 11, 25, 3, 30, tzinfo=UTC),
                    "daily": datetime(2026, 11, 24, 9, tzinfo=UTC),
                    "embed": datetime(2026, 11, 24, 7, tzinfo=UTC),
                    "digests": datetime(2026, 11, 24, 6, 10, tzinfo=UTC),
                    "confirmations": datetime(2026, 11, 24, 6, 10, tzinfo=UTC)}
     assert all(r.status == "skipped" for r in hub.run(DAY_1).values())  # nothing due again
 
-    # Day two: the same harvest pages (arXiv resends what changed since the 23rd), Tuesday's
-    # listing again and an empty Wednesday.
+    # Day two: the same harvest pages (arXiv resends what changed since the 23rd, a day before
+    # the first harvest: the overlap changes nothing), Tuesday's listing again and an empty
+    # Wednesday.
     serve_arxiv(hub.sources)
     serve_listings(hub.sources, "2026-11-24", "2026-11-25")
     second = hub.run(DAY_2)
     assert_all_ok(hub, second)
     again = summaries(second)
-    assert again["harvest"] == {"from": "2026-11-23", "sets": ["cs"], "new": 0, "updated": 0}
+    assert again["harvest"] == {"from": "2026-11-23", "sets": ["cs"],
+                                "last_ok": DAY_1.isoformat(), "new": 0, "updated": 0}
     assert again["daily"] == {"days": ["2026-11-24", "2026-11-25"], "new": 0, "updated": 0}
     assert (again["embed"]["indexed"], again["embed"]["embedded"]) == (0, 0)
     # Ada's digest of Tuesday: nothing in cs.CL was listed then, so no mail
@@ -316,11 +347,12 @@ def test_a_failed_harvest_is_recorded_retried_and_the_other_jobs_still_run(
     retried = hub.run(DAY_1 + timedelta(minutes=1))
     assert {name: r.status for name, r in retried.items()} == {
         name: "ok" if name == "harvest" else "skipped" for name in JOB_NAMES}
-    assert retried["harvest"].summary == {"from": "2026-11-22", "sets": ["cs"], "new": 3,
-                                          "updated": 1}
+    # (a failed run is no harvest: the retry still looks back from a first harvest's day)
+    assert retried["harvest"].summary == {"from": "2026-11-22", "sets": ["cs"], "last_ok": None,
+                                          "new": 3, "updated": 1}
     job = hub.job("harvest")
     assert (job.last_status, job.attempts, job.last_error) == ("ok", 0, None)
-    assert job.due_at == datetime(2026, 11, 25, 1, 30, tzinfo=UTC)
+    assert job.due_at == datetime(2026, 11, 25, 3, 30, tzinfo=UTC)
     assert hub.paper_count() == len(HARVESTED | LISTED)
 
 
@@ -338,3 +370,77 @@ def test_a_paper_announced_the_day_after_its_submission_reaches_the_next_digest(
     assert len(hub.smtp.received) == 2, "the late paper is in no digest"
     assert hub.smtp.received[1].message["Subject"].startswith("Your papers on Tue 24 Nov 2026")
     assert "Dialect Identification From Twelve Seconds of Speech" in plain_text(hub.smtp, 1)
+
+
+# Harvests at 22:30 in New York (EST in December: 03:30 UTC the next day).
+A_YEAR_BEFORE = datetime(2025, 12, 2, 3, 30, tzinfo=UTC)  # Monday 1 December 2025
+MONDAY = datetime(2026, 12, 1, 3, 30, tzinfo=UTC)  # 30 November 2026
+THURSDAY = datetime(2026, 12, 4, 3, 30, tzinfo=UTC)  # 3 December
+SUNDAY = datetime(2026, 12, 7, 3, 30, tzinfo=UTC)  # 6 December
+
+
+def announced(hub: Hub, *uids: str) -> dict[str, str | None]:
+    """The day arXiv announced each paper, as the hub holds it (None: not held)."""
+    with hub.db.engine.connect() as conn:
+        held = {uid: papers.get(conn, uid) for uid in uids}
+    return {uid: str(p.announced) if p is not None else None for uid, p in held.items()}
+
+
+def test_the_first_harvest_looks_two_days_back(hub: Hub) -> None:
+    hub.sources.route(OAI, [oai_page("no_records_match")])
+    result = hub.harvest(SUNDAY)
+    assert (result.status, result.summary) == ("ok", {
+        "from": "2026-12-05", "sets": ["cs"], "last_ok": None, "new": 0, "updated": 0})
+    assert froms(hub.sources) == ["2026-12-05"]
+
+
+def test_thursday_evenings_papers_stamped_friday_are_harvested_on_sunday(hub: Hub) -> None:
+    # Thursday 22:30 in New York: arXiv's OAI-PMH does not have the evening's papers yet.
+    hub.sources.route(OAI, [oai_page("no_records_match")])
+    assert hub.harvest(THURSDAY).summary == {
+        "from": "2026-12-02", "sets": ["cs"], "last_ok": None, "new": 0, "updated": 0}
+    # No harvest on Friday or Saturday evening: the next is Sunday's.
+    assert hub.job("harvest").due_at == SUNDAY
+    assert hub.harvest(SUNDAY - timedelta(minutes=1)).status == "skipped"
+
+    # Thursday's papers, stamped Friday (UTC), come to the harvest that asks from Friday or
+    # before: Sunday's asks from the day before Thursday's harvest (Friday in UTC).
+    serve_changed_since(hub.sources, "thursday_batch", "2026-12-04")
+    sunday = hub.harvest(SUNDAY)
+    assert (sunday.status, sunday.summary) == ("ok", {
+        "from": "2026-12-03", "sets": ["cs"], "last_ok": THURSDAY.isoformat(), "new": 1,
+        "updated": 0})
+    assert froms(hub.sources) == ["2026-12-02", "2026-12-03"]
+    assert announced(hub, "2612.00455") == {"2612.00455": "2026-12-04"}
+
+
+def test_a_worker_down_for_five_days_catches_up_on_its_first_run_back(hub: Hub) -> None:
+    hub.sources.route(OAI, [oai_page("no_records_match")])
+    assert hub.harvest(MONDAY).status == "ok"
+    # Down from Tuesday to Sunday noon: the harvests of Tuesday, Wednesday and Thursday
+    # evening never ran; the first run back is due at once and asks from Monday's day on.
+    serve_changed_since(hub.sources, "catch_up", "2026-12-02")
+    back = hub.harvest(datetime(2026, 12, 6, 12, tzinfo=UTC))
+    assert (back.status, back.summary) == ("ok", {
+        "from": "2026-11-30", "sets": ["cs"], "last_ok": MONDAY.isoformat(), "new": 3,
+        "updated": 0})
+    assert froms(hub.sources) == ["2026-11-29", "2026-11-30"]
+    assert announced(hub, "2612.00210", "2612.00320", "2612.00430") == {
+        "2612.00210": "2026-12-02", "2612.00320": "2026-12-03", "2612.00430": "2026-12-04"}
+    assert hub.job("harvest").due_at == SUNDAY  # and then back on schedule
+
+
+def test_a_harvest_looks_at_most_30_days_back_and_says_what_it_left(
+        hub: Hub, caplog: pytest.LogCaptureFixture) -> None:
+    hub.sources.route(OAI, [oai_page("no_records_match")] * 2)
+    assert hub.harvest(A_YEAR_BEFORE).status == "ok"
+    with caplog.at_level(logging.WARNING, logger="paperboy.jobs.specs"):
+        late = hub.harvest(SUNDAY)
+    note = ("the last successful harvest started 2025-12-02 03:30 UTC; harvesting from "
+            "2026-11-07 only (at most 30 days back); the rest: paperboy fetch arxiv --set cs "
+            "--from 2025-12-01 --until 2026-11-07")
+    assert (late.status, late.summary) == ("ok", {
+        "from": "2026-11-07", "sets": ["cs"], "last_ok": A_YEAR_BEFORE.isoformat(),
+        "note": note, "new": 0, "updated": 0})
+    assert froms(hub.sources) == ["2025-11-30", "2026-11-07"]
+    assert [r.getMessage() for r in caplog.records] == [f"harvest: {note}"]

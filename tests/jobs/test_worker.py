@@ -86,6 +86,24 @@ def test_a_failed_job_keeps_its_error_and_retries_with_backoff(db):
     assert runs[1].error == "RuntimeError: still 503"
 
 
+def test_the_last_successful_run_is_the_latest_started_whatever_came_after(db):
+    with db.engine.begin() as conn:
+        assert store.last_run(conn, "tick") is None
+        for owner, minutes, status in [("a", 0, "ok"), ("b", 20, "ok"), ("c", 10, "ok"),
+                                       ("d", 30, "failed"), ("e", 40, "abandoned")]:
+            started = T0 + timedelta(minutes=minutes)
+            run_id = store.start_run(conn, "tick", owner, started)
+            store.finish_run(conn, run_id, started, status=status, summary={"by": owner})
+        store.start_run(conn, "tick", "f", T0 + timedelta(minutes=50))  # still running
+        store.start_run(conn, "other", "g", T0 + timedelta(hours=1))
+    with db.engine.connect() as conn:
+        last, failed = store.last_run(conn, "tick"), store.last_run(conn, "tick", "failed")
+        assert store.last_run(conn, "other") is None
+    assert last is not None and (last.owner, last.started_at, last.summary) == (
+        "b", T0 + timedelta(minutes=20), {"by": "b"})
+    assert failed is not None and failed.owner == "d"
+
+
 def test_the_backoff_doubles_up_to_six_hours():
     assert [retry_delay(n) for n in (1, 2, 3)] == [timedelta(minutes=m) for m in (1, 2, 4)]
     assert retry_delay(50) == timedelta(hours=6)
