@@ -32,6 +32,7 @@ from sqlalchemy import bindparam, select, update
 
 from paperboy.config import load_settings
 from paperboy.mail import digests as runs
+from paperboy.search.embed import MODEL_NAME
 from paperboy.search.engine import SearchEngine
 from paperboy.search.indexer import index_papers
 from paperboy.store import Database, subscriptions, users, votes
@@ -97,7 +98,7 @@ def add_vectors(db: Database, day: date, extra: int, rng: np.random.Generator) -
                        .astype(np.float32).tobytes()})
     with db.engine.begin() as conn:
         conn.execute(update(paper_index).where(paper_index.c.paper_id == bindparam("pid"))
-                     .values(vector=bindparam("vec"), model="synthetic"), values)
+                     .values(vector=bindparam("vec"), model=MODEL_NAME), values)
     return len(values)
 
 

@@ -13,6 +13,7 @@ from threadpoolctl import threadpool_limits
 
 from paperboy import ranking
 from paperboy.models import PaperRecord
+from paperboy.search.embed import MODEL_NAME
 from paperboy.store import Database, digest_papers, listings, subscriptions
 
 NEGATIVES = 1000  # papers sampled once per run as the "not theirs" class
@@ -26,7 +27,7 @@ class Negatives:
 
     def get(self, conn: Connection) -> dict[int, ranking.Matrix]:
         if self.vectors is None:
-            self.vectors = digest_papers.sample_vectors(conn, NEGATIVES)
+            self.vectors = digest_papers.sample_vectors(conn, NEGATIVES, MODEL_NAME)
         return self.vectors
 
 
@@ -43,7 +44,7 @@ def recommend(conn: Connection, user_id: int, candidates: Mapping[int, PaperReco
     already upvoted or collected)."""
     own = set(digest_papers.positives(conn, user_id))
     keys = [key for key in candidates if key not in own]
-    own_vectors = digest_papers.vectors(conn, sorted(own)) if own else {}
+    own_vectors = digest_papers.vectors(conn, sorted(own), MODEL_NAME) if own else {}
     others = {k: v for k, v in negatives.get(conn).items() if k not in own} if own_vectors else {}
     if own_vectors and others:
         # One BLAS thread: for a 385-wide fit, threads cost more than they give (10x slower
@@ -51,7 +52,7 @@ def recommend(conn: Connection, user_id: int, candidates: Mapping[int, PaperReco
         with threadpool_limits(1):
             model = ranking.fit_preferences(np.stack(list(own_vectors.values())),
                                             np.stack(list(others.values())))
-        found = digest_papers.vectors(conn, keys)
+        found = digest_papers.vectors(conn, keys, MODEL_NAME)
         scored = [key for key in keys if key in found]
         matrix = (np.stack([found[k] for k in scored]) if scored
                   else np.zeros((0, 1), dtype=np.float32))

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 from pgvector.sqlalchemy import Vector
-from sqlalchemy import Column, Connection, Integer, MetaData, Table, func, select, union
+from sqlalchemy import Column, Connection, Integer, MetaData, String, Table, func, select, union
 from sqlalchemy.sql.elements import ColumnElement
 
 from paperboy.models import PaperRecord
@@ -24,7 +24,7 @@ from paperboy.store.schema import collection_items, collections, paper_index, pa
 Matrix = npt.NDArray[np.float32]
 _CHUNK = 5_000  # ids per IN (...) list
 _pg_index = Table("paper_index", MetaData(), Column("paper_id", Integer, primary_key=True),
-                  Column("embedding", Vector(pgsearch.DIMENSIONS)))
+                  Column("model", String), Column("embedding", Vector(pgsearch.DIMENSIONS)))
 
 
 def in_period(conn: Connection, period: Period) -> dict[int, PaperRecord]:
@@ -38,34 +38,39 @@ def in_period(conn: Connection, period: Period) -> dict[int, PaperRecord]:
     return {paper_id: found[paper_id] for paper_id in ids if paper_id in found}
 
 
-def vectors(conn: Connection, paper_ids: Sequence[int]) -> dict[int, Matrix]:
-    """The stored embedding of each paper that has one."""
-    key, vector = _vector_column(conn)
+def vectors(conn: Connection, paper_ids: Sequence[int], model: str) -> dict[int, Matrix]:
+    """The stored embedding by `model` of each paper that has one (another model's vectors,
+    left from before a model change, are not comparable)."""
+    key, vector, by = _vector_column(conn)
     if vector is None:
         return {}
     found: dict[int, Matrix] = {}
     for start in range(0, len(paper_ids), _CHUNK):
         query = select(key, vector).where(key.in_(paper_ids[start:start + _CHUNK]),
-                                          vector.is_not(None))
+                                          vector.is_not(None), by == model)
         found |= {paper_id: _array(value) for paper_id, value in conn.execute(query)}
     return found
 
 
-def sample_vectors(conn: Connection, size: int) -> dict[int, Matrix]:
-    """Embeddings of up to `size` papers picked at random (negatives for a classifier)."""
-    key, vector = _vector_column(conn)
+def sample_vectors(conn: Connection, size: int, model: str) -> dict[int, Matrix]:
+    """Embeddings by `model` of up to `size` papers picked at random (negatives for a
+    classifier)."""
+    key, vector, by = _vector_column(conn)
     if vector is None:
         return {}
-    query = select(key, vector).where(vector.is_not(None)).order_by(func.random()).limit(size)
+    query = (select(key, vector).where(vector.is_not(None), by == model)
+             .order_by(func.random()).limit(size))
     return {paper_id: _array(value) for paper_id, value in conn.execute(query)}
 
 
-def _vector_column(conn: Connection) -> tuple[ColumnElement[int], ColumnElement[object] | None]:
+def _vector_column(conn: Connection) -> tuple[ColumnElement[int], ColumnElement[object] | None,
+                                              ColumnElement[str]]:
+    """The paper id, embedding and model columns of this backend's index table."""
     if conn.dialect.name != "postgresql":
-        return paper_index.c.paper_id, paper_index.c.vector
+        return paper_index.c.paper_id, paper_index.c.vector, paper_index.c.model
     if not pgsearch.has_embeddings(conn):  # lexical-only mode: no vectors at all
-        return _pg_index.c.paper_id, None
-    return _pg_index.c.paper_id, _pg_index.c.embedding
+        return _pg_index.c.paper_id, None, _pg_index.c.model
+    return _pg_index.c.paper_id, _pg_index.c.embedding, _pg_index.c.model
 
 
 def _array(value: object) -> Matrix:

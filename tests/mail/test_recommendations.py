@@ -9,6 +9,7 @@ import numpy as np
 
 from paperboy.mail import digests as runs
 from paperboy.ranking import Period
+from paperboy.search.embed import MODEL_NAME
 from paperboy.search.engine import SearchEngine
 from paperboy.search.text import pack_terms
 from paperboy.store import papers, subscriptions, users, votes
@@ -44,7 +45,7 @@ def seed(db):
             ids[uid] = p.text.paper_id
         store_search.save_index(conn, [store_search.IndexEntry(
             p.text.paper_id, p.modified_at, pack_terms(p.text.title, p.text.abstract, ""),
-            "test", unit(topics[topic_of[f"2610.{int(p.text.title.rsplit(' ', 1)[1]):05d}"]]
+            MODEL_NAME, unit(topics[topic_of[f"2610.{int(p.text.title.rsplit(' ', 1)[1]):05d}"]]
                          + 0.5 * rng.normal(size=DIMS)).tobytes()) for p in pending])
     return ids, topic_of
 
@@ -58,7 +59,8 @@ def test_upvotes_train_the_users_recommendations(db, smtp, settings_for):
         for uid in liked:
             votes.add(conn, rob.id, ids[uid])
         assert positives(conn, rob.id) == sorted(ids[u] for u in liked)
-        assert len(vectors(conn, [ids[u] for u in liked])) == 6
+        assert len(vectors(conn, [ids[u] for u in liked], MODEL_NAME)) == 6
+        assert vectors(conn, [ids[u] for u in liked], "another model") == {}
     report = runs.send(db, settings_for(smtp.url, digest_recommendations=4),
                        runs.for_date(db, DAY))
     assert report.sent == 1
