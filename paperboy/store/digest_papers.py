@@ -10,8 +10,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
-from pgvector.sqlalchemy import Vector
-from sqlalchemy import Column, Connection, Integer, MetaData, String, Table, func, select, union
+from sqlalchemy import Connection, func, select, union
 from sqlalchemy.sql.elements import ColumnElement
 
 from paperboy.models import PaperRecord
@@ -23,8 +22,7 @@ from paperboy.store.schema import collection_items, collections, paper_index, pa
 
 Matrix = npt.NDArray[np.float32]
 _CHUNK = 5_000  # ids per IN (...) list
-_pg_index = Table("paper_index", MetaData(), Column("paper_id", Integer, primary_key=True),
-                  Column("model", String), Column("embedding", Vector(pgsearch.DIMENSIONS)))
+_pg_index = pgsearch.EMBEDDINGS
 
 
 def in_period(conn: Connection, period: Period) -> dict[int, PaperRecord]:

@@ -34,15 +34,15 @@ DIMENSIONS = 384
 # (tests/store/test_pgsearch.py; figures in docs/search-quality.md).
 EF_SEARCH = 100
 
-_meta = MetaData()
-_index = Table("paper_index", _meta, Column("paper_id", Integer, primary_key=True),
-               Column("model", String), Column("embedding", Vector(DIMENSIONS)))
+# paper_index as PostgreSQL has it (with migration 0004's embedding); digest_papers reads it too.
+EMBEDDINGS = Table("paper_index", MetaData(), Column("paper_id", Integer, primary_key=True),
+                   Column("model", String), Column("embedding", Vector(DIMENSIONS)))
 
 
 def _embedded_by(model: str) -> ColumnElement[bool]:
     """Rows holding an embedding by `model`: vectors of another model (before `paperboy index`
     re-embeds after a model change) are not comparable to this one's queries."""
-    return (_index.c.embedding.is_not(None)) & (_index.c.model == model)
+    return (EMBEDDINGS.c.embedding.is_not(None)) & (EMBEDDINGS.c.model == model)
 
 
 def has_embeddings(conn: Connection) -> bool:
@@ -59,7 +59,7 @@ def any_embedding(conn: Connection, model: str) -> bool:
     `model`."""
     if not has_embeddings(conn):
         return False
-    found = conn.execute(select(_index.c.paper_id).where(_embedded_by(model)).limit(1))
+    found = conn.execute(select(EMBEDDINGS.c.paper_id).where(_embedded_by(model)).limit(1))
     return found.first() is not None
 
 
@@ -67,13 +67,13 @@ def dense_top(conn: Connection, vector: npt.NDArray[np.float32], allowed: Allowe
               limit: int, *, model: str, exclude: int | None = None) -> Ranked:
     """Papers nearest to `vector` by cosine, through the HNSW index (approximate)."""
     _tune_hnsw(conn, limit)
-    distance = _index.c.embedding.cosine_distance(vector)
-    query = (select(_index.c.paper_id, distance).where(_embedded_by(model))
+    distance = EMBEDDINGS.c.embedding.cosine_distance(vector)
+    query = (select(EMBEDDINGS.c.paper_id, distance).where(_embedded_by(model))
              .order_by(distance).limit(limit))
     if allowed is not None:
-        query = query.where(_index.c.paper_id.in_(allowed))
+        query = query.where(EMBEDDINGS.c.paper_id.in_(allowed))
     if exclude is not None:
-        query = query.where(_index.c.paper_id != exclude)
+        query = query.where(EMBEDDINGS.c.paper_id != exclude)
     ranked = [(int(i), 1.0 - float(d)) for i, d in conn.execute(query)]
     return sorted(ranked, key=lambda hit: (-hit[1], hit[0]))  # relaxed order, put right
 
@@ -83,9 +83,9 @@ def dense_exact_top(conn: Connection, vector: npt.NDArray[np.float32], limit: in
     """The exact nearest papers (a full scan, the index bypassed): what HNSW is checked against."""
     conn.execute(text("SET LOCAL enable_indexscan = off"))
     try:
-        distance = _index.c.embedding.cosine_distance(vector)
-        query = (select(_index.c.paper_id, distance).where(_embedded_by(model))
-                 .order_by(distance, _index.c.paper_id).limit(limit))
+        distance = EMBEDDINGS.c.embedding.cosine_distance(vector)
+        query = (select(EMBEDDINGS.c.paper_id, distance).where(_embedded_by(model))
+                 .order_by(distance, EMBEDDINGS.c.paper_id).limit(limit))
         return [(int(i), 1.0 - float(d)) for i, d in conn.execute(query)]
     finally:
         conn.execute(text("SET LOCAL enable_indexscan = on"))
@@ -96,15 +96,15 @@ def dense_scores(conn: Connection, vector: npt.NDArray[np.float32], paper_ids: S
     """The cosine similarity to `vector` of each of these papers that has an embedding."""
     if not paper_ids:
         return {}
-    distance = _index.c.embedding.cosine_distance(vector)
-    query = select(_index.c.paper_id, distance).where(_index.c.paper_id.in_(paper_ids),
+    distance = EMBEDDINGS.c.embedding.cosine_distance(vector)
+    query = select(EMBEDDINGS.c.paper_id, distance).where(EMBEDDINGS.c.paper_id.in_(paper_ids),
                                                       _embedded_by(model))
     return {int(i): 1.0 - float(d) for i, d in conn.execute(query)}
 
 
 def embedding_of(conn: Connection, paper_id: int, *, model: str
                  ) -> npt.NDArray[np.float32] | None:
-    found = conn.execute(select(_index.c.embedding).where(_index.c.paper_id == paper_id,
+    found = conn.execute(select(EMBEDDINGS.c.embedding).where(EMBEDDINGS.c.paper_id == paper_id,
                                                           _embedded_by(model))).scalar_one_or_none()
     return None if found is None else np.asarray(found, dtype=np.float32)
 
@@ -113,7 +113,7 @@ def save_embeddings(conn: Connection, rows: Sequence[tuple[int, bytes]]) -> None
     """Store embeddings (float32 bytes, as the SQLite store keeps them) for indexed papers."""
     if rows:
         conn.execute(
-            _index.update().where(_index.c.paper_id == bindparam("id_")).values(
+            EMBEDDINGS.update().where(EMBEDDINGS.c.paper_id == bindparam("id_")).values(
                 embedding=bindparam("vec_", type_=Vector(DIMENSIONS))),
             [{"id_": paper_id, "vec_": np.frombuffer(blob, dtype=np.float32)}
              for paper_id, blob in rows])
