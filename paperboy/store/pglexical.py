@@ -47,7 +47,7 @@ NORMALISATION = 1
 CANDIDATE_BUDGET = 1_000  # papers a query should score, by the estimate
 SCAN_CAP = 1_000  # papers a query scores, at most
 FUZZY_LIMIT = 5_000  # papers of one word the GIN index hands out, about (see _bounded_index_scan)
-SCORED_TERMS = 10  # lexemes of a query that count towards a score, at most
+SCORED_TERMS = 20  # lexemes of a query that count towards a score, at most (10: -4 points)
 PRESELECT = 2  # candidates scored in full per result asked for
 MIN_DEPTH = 100
 

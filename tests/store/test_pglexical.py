@@ -77,6 +77,20 @@ def test_without_a_budget_every_paper_with_a_word_is_ranked(pg):
     assert {uids[i] for i, _ in found[:8]} == {f"b{n}" for n in range(8)}
 
 
+def test_every_word_of_a_long_query_counts(pg):
+    """A sentence query has 15-25 words: the paper holding its lightest two beats the one
+    holding only its heaviest (a score from the ten heaviest words missed it altogether)."""
+    words = [f"zq{chr(97 + n)}word" for n in range(16)]  # equally rare, so weighed by name
+    add(pg, PaperRecord("heavy", words[0], "One word of the query.", source="jsonl"),
+        PaperRecord("light", f"{words[14]} {words[15]}", "Two words of it.", source="jsonl"),
+        *[PaperRecord(f"other{n}", "Unrelated", "Nothing here.", source="jsonl")
+          for n in range(20)])
+    with pg.engine.connect() as conn:
+        uids = store.uids_by_id(conn)
+    _, found = ranked(pg, " ".join(words))
+    assert [uids[i] for i, _ in found] == ["light", "heavy"]
+
+
 def test_word_counts_come_from_the_latest_analysis(pg):
     add(pg, *[PaperRecord(f"k{n}", f"Kelp {n}", "Coast.", source="jsonl") for n in range(30)],
         PaperRecord("x", "Other", "Text.", source="jsonl"))
