@@ -3,6 +3,9 @@
 A row moves pending -> sending -> sent | empty | retry | failed. `claim` is one portable
 UPDATE ... WHERE (nobody holds it, or the holder's lease ran out), so two senders never both
 send a row, and a row whose sender died mid-send is taken again after its lease.
+
+A finished digest keeps what it held (`Contents`, written with its final status): its cut-off
+and the papers it showed, from which the reader's next digest is made (mail/scope.py).
 """
 
 from __future__ import annotations
@@ -10,12 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from paperboy.store.schema import deliveries, users
+from paperboy.store.schema import deliveries, delivery_papers, users
 
 FINAL = ("sent", "empty", "failed")
+REACHED = ("sent", "empty")  # finished, and the reader had all there was: a digest to go on from
 
 
 @dataclass(frozen=True)
@@ -32,10 +36,20 @@ class Delivery:
     next_attempt_at: datetime | None
     updated_at: datetime
     sent_at: datetime | None
+    cutoff: datetime | None = None  # a finished digest's: when its papers were chosen
 
     @property
     def done(self) -> bool:
         return self.status in FINAL
+
+
+@dataclass(frozen=True)
+class Contents:
+    """What a digest held: when its papers were chosen (papers stored later are new to the
+    next one) and the papers it showed (row ids)."""
+
+    cutoff: datetime
+    paper_ids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -88,13 +102,17 @@ def claim(conn: Connection, delivery_id: int, now: datetime, lease: timedelta) -
 
 
 def mark_sent(conn: Connection, delivery_id: int, message_id: str, papers: int,
-              now: datetime) -> None:
+              now: datetime, contents: Contents | None = None) -> None:
     _finish(conn, delivery_id, now, status="sent", message_id=message_id, papers=papers,
-            sent_at=now, error=None)
+            sent_at=now, error=None, cutoff=contents.cutoff if contents else None)
+    if contents is not None:
+        _keep_papers(conn, delivery_id, contents.paper_ids)
 
 
-def mark_empty(conn: Connection, delivery_id: int, now: datetime) -> None:
-    _finish(conn, delivery_id, now, status="empty", papers=0, error=None)
+def mark_empty(conn: Connection, delivery_id: int, now: datetime,
+               contents: Contents | None = None) -> None:
+    _finish(conn, delivery_id, now, status="empty", papers=0, error=None,
+            cutoff=contents.cutoff if contents else None)
 
 
 def mark_retry(conn: Connection, delivery_id: int, error: str, next_attempt_at: datetime,
@@ -110,6 +128,25 @@ def mark_failed(conn: Connection, delivery_id: int, error: str, now: datetime) -
 def release(conn: Connection, delivery_id: int, now: datetime) -> None:
     """Give a claimed row back untouched (e.g. a dry run)."""
     _finish(conn, delivery_id, now, status="pending", attempts=deliveries.c.attempts - 1)
+
+
+def previous(conn: Connection, user_id: int, kind: str, before: str) -> Delivery | None:
+    """The user's latest sent or empty row of this kind for a period before `before` (a failed
+    or unfinished one never reached them)."""
+    row = conn.execute(select(deliveries).where(
+        deliveries.c.user_id == user_id, deliveries.c.kind == kind,
+        deliveries.c.period < before, deliveries.c.status.in_(REACHED))
+        .order_by(deliveries.c.period.desc()).limit(1)).first()
+    return _one(row) if row else None
+
+
+def shown(conn: Connection, user_id: int, kind: str) -> set[int]:
+    """The papers the user's sent rows of this kind showed them."""
+    query = (select(delivery_papers.c.paper_id)
+             .join(deliveries, deliveries.c.id == delivery_papers.c.delivery_id)
+             .where(deliveries.c.user_id == user_id, deliveries.c.kind == kind,
+                    deliveries.c.status == "sent"))
+    return set(conn.execute(query).scalars())
 
 
 def unfinished(conn: Connection, kind: str, now: datetime) -> list[Delivery]:
@@ -147,10 +184,24 @@ def _finish(conn: Connection, delivery_id: int, now: datetime, **values: object)
                  .values(lease_until=None, updated_at=now, **values))
 
 
+def _keep_papers(conn: Connection, delivery_id: int, paper_ids: tuple[int, ...]) -> None:
+    """Record the papers a sent row showed (over those of a sender that outlived its lease)."""
+    conn.execute(delete(delivery_papers).where(delivery_papers.c.delivery_id == delivery_id))
+    if not paper_ids:
+        return
+    try:
+        with conn.begin_nested():
+            conn.execute(insert(delivery_papers), [
+                {"delivery_id": delivery_id, "paper_id": paper_id}
+                for paper_id in dict.fromkeys(paper_ids)])
+    except IntegrityError:  # that other sender's, at the same moment; or a paper deleted since
+        pass
+
+
 def _one(row: object) -> Delivery:
     m = row._mapping  # type: ignore[attr-defined]
     return Delivery(id=m["id"], user_id=m["user_id"], kind=m["kind"], period=m["period"],
                     status=m["status"], attempts=m["attempts"], papers=m["papers"],
                     message_id=m["message_id"], error=m["error"],
                     next_attempt_at=m["next_attempt_at"], updated_at=m["updated_at"],
-                    sent_at=m["sent_at"])
+                    sent_at=m["sent_at"], cutoff=m["cutoff"])

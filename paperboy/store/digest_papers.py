@@ -1,5 +1,6 @@
-"""Reads for digests and recommendations: the papers of a period, their embeddings, a user's
-positives (upvoted or collected papers) and a random sample of other papers' embeddings.
+"""Reads for digests and recommendations: the papers of a period and when the hub received
+them, their embeddings, a user's positives (upvoted or collected papers) and a random sample of
+other papers' embeddings.
 
 Embeddings are float32 bytes in `paper_index.vector` on SQLite and a pgvector column
 `paper_index.embedding` on PostgreSQL (see pgsearch.py); `_vector_column` picks the one."""
@@ -7,6 +8,7 @@ Embeddings are float32 bytes in `paper_index.vector` on SQLite and a pgvector co
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 import numpy as np
 import numpy.typing as npt
@@ -34,6 +36,16 @@ def in_period(conn: Connection, period: Period) -> dict[int, PaperRecord]:
     for start in range(0, len(ids), _CHUNK):
         found |= store_papers.get_by_ids(conn, ids[start:start + _CHUNK])
     return {paper_id: found[paper_id] for paper_id in ids if paper_id in found}
+
+
+def received(conn: Connection, paper_ids: Sequence[int]) -> dict[int, datetime]:
+    """When the hub first stored each paper (its row's creation: an update leaves it)."""
+    found: dict[int, datetime] = {}
+    for start in range(0, len(paper_ids), _CHUNK):
+        query = select(papers.c.id, papers.c.created_at).where(
+            papers.c.id.in_(paper_ids[start:start + _CHUNK]))
+        found |= {paper_id: created for paper_id, created in conn.execute(query)}
+    return found
 
 
 def vectors(conn: Connection, paper_ids: Sequence[int], model: str) -> dict[int, Matrix]:

@@ -298,7 +298,20 @@ deliveries = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("sent_at", UTCDateTime),
+    # digest (migration 0007): when its papers were chosen; the next digest holds the papers
+    # stored after it (mail/scope.py). None: sent before cut-offs were kept
+    Column("cutoff", UTCDateTime),
     UniqueConstraint("user_id", "kind", "period", name="uq_deliveries_user_kind_period"),
+)
+
+# The papers a sent digest showed (migration 0007): no later digest shows them to that reader.
+delivery_papers = Table(
+    "delivery_papers",
+    metadata,
+    Column("delivery_id", Integer, ForeignKey("deliveries.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("paper_id", Integer, ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True,
+           index=True),
 )
 
 # Scheduled jobs: one row per job name, claimed by a worker with a lease that expires, so a

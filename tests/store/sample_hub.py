@@ -91,7 +91,8 @@ def fill(db: Database, count: int = 30) -> None:
         subscriptions.add(conn, bob.id, "trending", 10)
         digests.save(conn, ada.id, hour=9)
         sent = deliveries.ensure(conn, ada.id, "digest", "2026-11-23", NOW)
-        deliveries.mark_sent(conn, sent.id, "<m1@example.org>", 3, NOW)
+        deliveries.mark_sent(conn, sent.id, "<m1@example.org>", 2, NOW,
+                             deliveries.Contents(NOW, (first, second)))
         jobs.ensure(conn, "harvest", NOW)
         jobs.finish_run(conn, jobs.start_run(conn, "harvest", "w1", NOW), NOW, status="ok",
                         summary={"new": 3})

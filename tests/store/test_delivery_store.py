@@ -6,9 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from paperboy.store import deliveries, digests, subscriptions, users
+from paperboy.store import deliveries, digests, papers, subscriptions, users
 from paperboy.store.digests import InvalidDigestSettings
 from paperboy.store.subscriptions import InvalidSubscription
+from tests.mail.conftest import paper
 
 NOW = datetime(2026, 11, 24, 8, tzinfo=UTC)
 
@@ -95,3 +96,40 @@ def test_a_retry_waits_for_its_time(db, ada):
         deliveries.mark_retry(conn, row.id, "451 busy", NOW + timedelta(minutes=15), NOW)
         assert not deliveries.claim(conn, row.id, NOW + timedelta(minutes=14), timedelta(1))
         assert deliveries.claim(conn, row.id, NOW + timedelta(minutes=15), timedelta(1))
+
+
+def test_a_finished_digest_keeps_its_cut_off_and_papers_for_the_next_one(db, ada):
+    lease = timedelta(minutes=10)
+    with db.engine.begin() as conn:
+        papers.upsert(conn, [paper("2611.00001", "One"), paper("2611.00002", "Two")])
+        one, two = (papers.row_id(conn, uid) for uid in ("2611.00001", "2611.00002"))
+
+        def finish(period: str, status: str, shown: tuple[int, ...] = ()) -> datetime:
+            row = deliveries.ensure(conn, ada.id, "digest", period, NOW)
+            assert deliveries.claim(conn, row.id, NOW, lease)
+            cutoff = datetime.fromisoformat(f"{period}T06:00:00+00:00")
+            contents = deliveries.Contents(cutoff, shown)
+            if status == "sent":
+                deliveries.mark_sent(conn, row.id, f"<{period}@hub>", len(shown), NOW, contents)
+            elif status == "empty":
+                deliveries.mark_empty(conn, row.id, NOW, contents)
+            else:
+                deliveries.mark_failed(conn, row.id, "550 no such user", NOW)
+            return cutoff
+
+        finish("2026-11-20", "sent", (one,))
+        empty_at = finish("2026-11-21", "empty")
+        finish("2026-11-22", "failed")  # never reached the reader: no digest to go on from
+        deliveries.ensure(conn, ada.id, "digest", "2026-11-23", NOW)  # not sent yet
+        previous = deliveries.previous(conn, ada.id, "digest", before="2026-11-24")
+        assert previous is not None
+        assert (previous.period, previous.status, previous.cutoff) == (
+            "2026-11-21", "empty", empty_at)
+        before = deliveries.previous(conn, ada.id, "digest", before="2026-11-21")
+        assert before is not None and before.period == "2026-11-20"
+        assert deliveries.previous(conn, ada.id, "digest", before="2026-11-20") is None
+        assert deliveries.shown(conn, ada.id, "digest") == {one}
+        assert two not in deliveries.shown(conn, ada.id, "digest")
+        bob = users.create(conn, name="bob", email="bob@example.org", confirmed=True)
+        assert deliveries.previous(conn, bob.id, "digest", before="2026-11-24") is None
+        assert deliveries.shown(conn, bob.id, "digest") == set()
