@@ -1,14 +1,17 @@
-"""What a user's digest holds: for each subscription, the period's papers it picks and why;
-each paper once, capped, with a link to the rest.
+"""What a user's digest holds: for each subscription, the papers in the digest's scope (see
+scope.py) it picks and why, less those the user was shown before; each paper once, capped,
+with a link to the rest.
 
-A `DigestContext` lives for one run and caches what every user of a period shares: the
-period's papers, their trending order, saved-search results, the negatives sample.
+A `DigestContext` lives for one run and caches what its users share: each window's papers
+(read once: the moment they are read is the cut-off of every digest made from them), the
+papers of each scope in trending order, saved-search results, the negatives sample.
 """
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 from sqlalchemy import Connection
@@ -16,11 +19,12 @@ from sqlalchemy import Connection
 from paperboy import ranking
 from paperboy.config import Settings
 from paperboy.mail.recommend import Negatives, recommend
+from paperboy.mail.scope import Scope
 from paperboy.models import PaperRecord
 from paperboy.ranking import Period
 from paperboy.search.engine import SearchEngine
 from paperboy.search.query import parse_query
-from paperboy.store import Database, digest_papers
+from paperboy.store import Database, deliveries, digest_papers
 from paperboy.store.subscriptions import Subscription
 from paperboy.views import PaperView
 
@@ -33,6 +37,7 @@ class DigestItem:
     paper: PaperView
     reasons: tuple[str, ...]
     url: str
+    paper_id: int  # the paper's row
 
 
 @dataclass(frozen=True)
@@ -44,10 +49,41 @@ class Digest:
     items: list[DigestItem]
     total: int  # papers picked before the cap
     more_url: str | None  # where the rest are, when the cap cut some
+    cutoff: datetime  # when its papers were read: papers stored later are new to the next one
 
     @property
     def empty(self) -> bool:
         return self.total == 0
+
+    @property
+    def contents(self) -> deliveries.Contents:
+        """What the send ledger keeps of it."""
+        return deliveries.Contents(self.cutoff, tuple(i.paper_id for i in self.items))
+
+
+@dataclass(frozen=True)
+class Pool:
+    """The visible papers listed in a window, when the hub first stored each, and when they
+    were read."""
+
+    papers: dict[int, PaperRecord]
+    received: dict[int, datetime]
+    read_at: datetime
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """The papers one digest may pick from, by row id, and their trending order."""
+
+    papers: dict[int, PaperRecord]
+    hot: list[int]
+
+    def without(self, shown: AbstractSet[int]) -> Candidates:
+        """These, less the papers the reader was shown before."""
+        if not any(key in self.papers for key in shown):
+            return self
+        return Candidates({k: p for k, p in self.papers.items() if k not in shown},
+                          [k for k in self.hot if k not in shown])
 
 
 @dataclass
@@ -57,67 +93,83 @@ class DigestContext:
     now: datetime
     search: SearchEngine
     negatives: Negatives = field(default_factory=Negatives)
-    _papers: dict[Period, dict[int, PaperRecord]] = field(default_factory=dict)
-    _trending: dict[Period, list[int]] = field(default_factory=dict)
+    _pools: dict[Period, Pool] = field(default_factory=dict)
+    _candidates: dict[Scope, Candidates] = field(default_factory=dict)
     _searches: dict[tuple[Period, str], list[int]] = field(default_factory=dict)
     _bylines: dict[Period, dict[int, str]] = field(default_factory=dict)
 
-    def papers(self, conn: Connection, period: Period) -> dict[int, PaperRecord]:
-        if period not in self._papers:
-            self._papers[period] = digest_papers.in_period(conn, period)
-        return self._papers[period]
+    def pool(self, conn: Connection, window: Period) -> Pool:
+        if window not in self._pools:
+            read_at = datetime.now(UTC)  # before the read: what commits during it is new later
+            found = digest_papers.in_period(conn, window)
+            self._pools[window] = Pool(found, digest_papers.received(conn, list(found)),
+                                       read_at)
+        return self._pools[window]
 
-    def trending(self, conn: Connection, period: Period) -> list[int]:
-        if period not in self._trending:
-            at = ranking.trending_moment(period, self.now)
-            self._trending[period] = ranking.trending_order(
+    def candidates(self, conn: Connection, scope: Scope) -> Candidates:
+        """The papers in scope, hottest first (readers of the same scope share them)."""
+        if scope not in self._candidates:
+            pool = self.pool(conn, scope.window)
+            found = {key: p for key, p in pool.papers.items()  # (deleted between the reads: new)
+                     if scope.holds(ranking.listing_day(p), pool.received.get(key, pool.read_at))}
+            at = ranking.trending_moment(scope.period, self.now)
+            hot = ranking.trending_order(
                 ((key, p.upvotes or 0, ranking.listing_day(p), p.published)
-                 for key, p in self.papers(conn, period).items()), at)
-        return self._trending[period]
+                 for key, p in found.items()), at)
+            self._candidates[scope] = Candidates(found, hot)
+        return self._candidates[scope]
 
-    def bylines(self, conn: Connection, period: Period) -> dict[int, str]:
+    def bylines(self, conn: Connection, window: Period) -> dict[int, str]:
         """Each paper's author names folded (see ranking.fold_name), " | "-separated."""
-        if period not in self._bylines:
-            self._bylines[period] = {
+        if window not in self._bylines:
+            self._bylines[window] = {
                 key: " | ".join(f" {ranking.fold_name(a.name)} " for a in p.authors)
-                for key, p in self.papers(conn, period).items()}
-        return self._bylines[period]
+                for key, p in self.pool(conn, window).papers.items()}
+        return self._bylines[window]
 
-    def matching(self, conn: Connection, period: Period, query: str) -> list[int]:
-        """The period's papers matching a saved search, best first."""
-        if (period, query) not in self._searches:
-            wanted = {p.uid: key for key, p in self.papers(conn, period).items()}
-            parsed = parse_query(query).with_filters(date_from=period.first - SEARCH_LOOKBACK)
+    def matching(self, conn: Connection, window: Period, query: str) -> list[int]:
+        """The window's papers matching a saved search, best first."""
+        if (window, query) not in self._searches:
+            wanted = {p.uid: key for key, p in self.pool(conn, window).papers.items()}
+            parsed = parse_query(query).with_filters(date_from=window.first - SEARCH_LOOKBACK)
             hits = self.search.search(parsed, mode="bm25", limit=SEARCH_DEPTH).hits
-            self._searches[(period, query)] = [wanted[h.paper.uid] for h in hits
+            self._searches[(window, query)] = [wanted[h.paper.uid] for h in hits
                                                if h.paper.uid in wanted]
-        return self._searches[(period, query)]
+        return self._searches[(window, query)]
 
 
 def compose(ctx: DigestContext, conn: Connection, user_id: int, email: str, name: str,
-            period: Period, subscriptions: list[Subscription]) -> Digest:
-    papers = ctx.papers(conn, period)
-    groups = [_picks(ctx, conn, user_id, period, sub, subscriptions) for sub in subscriptions]
+            scope: Scope, subscriptions: list[Subscription],
+            shown: AbstractSet[int] = frozenset()) -> Digest:
+    """The digest of `scope` for one user, without the papers they were `shown` before."""
+    cutoff = ctx.pool(conn, scope.window).read_at
+    found = ctx.candidates(conn, scope).without(shown)
+    groups = [_picks(ctx, conn, user_id, scope.window, found, sub, subscriptions)
+              for sub in subscriptions]
     picks = ranking.merge_picks(groups)
     cap = ctx.settings.digest_max_papers
     base = ctx.settings.base_url
+    papers = found.papers
     items = [DigestItem(PaperView.of(papers[p.key]), p.reasons,
-                        f"{base}/papers/{papers[p.key].uid}") for p in picks[:cap]]
-    more = (f"{base}/digest?" + urlencode({"from": period.first.isoformat(),
-                                           "to": period.last.isoformat()})
-            if len(picks) > cap else None)
-    return Digest(user_id, email, name, period, items, len(picks), more)
+                        f"{base}/papers/{papers[p.key].uid}", p.key) for p in picks[:cap]]
+    more = None
+    if len(picks) > cap:
+        days = [ranking.listing_day(papers[p.key]) for p in picks]
+        first = min([scope.period.first, *(day for day in days if day is not None)])
+        more = f"{base}/digest?" + urlencode({"from": first.isoformat(),
+                                              "to": scope.period.last.isoformat()})
+    return Digest(user_id, email, name, scope.period, items, len(picks), more, cutoff)
 
 
-def _picks(ctx: DigestContext, conn: Connection, user_id: int, period: Period,
-           sub: Subscription, every: list[Subscription]) -> list[tuple[int, str]]:
-    papers = ctx.papers(conn, period)
-    hot = ctx.trending(conn, period)
+def _picks(ctx: DigestContext, conn: Connection, user_id: int, window: Period,
+           found: Candidates, sub: Subscription, every: list[Subscription]
+           ) -> list[tuple[int, str]]:
+    papers, hot = found.papers, found.hot
     if sub.kind == "query":
         return [(key, f"matches your search '{sub.value}'")
-                for key in ctx.matching(conn, period, sub.value)]
+                for key in ctx.matching(conn, window, sub.value) if key in papers]
     if sub.kind == "author":
-        wanted, bylines = f" {ranking.fold_name(sub.value)} ", ctx.bylines(conn, period)
+        wanted, bylines = f" {ranking.fold_name(sub.value)} ", ctx.bylines(conn, window)
         return [(key, f"by {sub.value}, an author you follow") for key in hot
                 if wanted in bylines[key]]
     if sub.kind == "category":
@@ -128,8 +180,8 @@ def _picks(ctx: DigestContext, conn: Connection, user_id: int, period: Period,
         return [(key, f"trending #{rank}")
                 for rank, key in enumerate(hot[:sub.trending_count], start=1)]
     liked = [s.value for s in every if s.kind == "category"]
-    found = recommend(conn, user_id, papers, hot, liked, ctx.settings.digest_recommendations,
-                      ctx.negatives)
-    reason = ("recommended for you (from your categories and what is trending)" if found.cold
-              else "recommended for you")
-    return [(key, reason) for key in found.paper_ids]
+    recommended = recommend(conn, user_id, papers, hot, liked,
+                            ctx.settings.digest_recommendations, ctx.negatives)
+    reason = ("recommended for you (from your categories and what is trending)"
+              if recommended.cold else "recommended for you")
+    return [(key, reason) for key in recommended.paper_ids]

@@ -1,7 +1,9 @@
 """Digest runs: who gets which period's digest, composed, rendered and sent through the ledger.
 
 `for_date` is what `paperboy digest --date D` sends (everyone's digest of D, now); `due` is
-what the worker sends (each user's digest once their hour has come in their time zone).
+what the worker sends (each user's digest once their hour has come in their time zone). A
+digest holds what is new to its reader since their previous one (scope.py); the ledger keeps
+what each held, written with its final status.
 """
 
 from __future__ import annotations
@@ -12,11 +14,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
+from sqlalchemy import Connection
+
 from paperboy import schedule
 from paperboy.config import Settings
 from paperboy.mail import render, sending, tokens
 from paperboy.mail.compose import Digest, DigestContext, compose
 from paperboy.mail.message import build, sender_domain
+from paperboy.mail.scope import Scope, Since, for_digest
 from paperboy.mail.smtp import Mailer, target_from
 from paperboy.ranking import Period
 from paperboy.search.engine import SearchEngine
@@ -83,11 +88,12 @@ def due(db: Database, now: datetime) -> list[Target]:
 
 def preview(db: Database, settings: Settings, search: SearchEngine, user_id: int, email: str,
             name: str, period: Period) -> Digest:
-    """A user's digest of `period`, composed but not sent (the web preview)."""
+    """The papers of `period` a user's subscriptions pick, composed but not sent (the web
+    preview: new or not, shown before or not)."""
     ctx = DigestContext(db, settings, datetime.now(UTC), search)
     with db.engine.connect() as conn:
         subs = subscriptions.for_user(conn, user_id)
-        return compose(ctx, conn, user_id, email, name, period, subs)
+        return compose(ctx, conn, user_id, email, name, Scope.of_period(period), subs)
 
 
 def rendered(settings: Settings, value: Digest) -> render.Rendered:
@@ -129,11 +135,12 @@ def _one(ctx: DigestContext, mailer: Mailer | None, target: Target, report: RunR
         return _why_not_claimed(ctx.db, r.user_id, target.key)
     with ctx.db.engine.connect() as conn:
         subs = subscriptions.for_user(conn, r.user_id)
-        value = compose(ctx, conn, r.user_id, r.email, r.name, target.period, subs)
+        value = compose(ctx, conn, r.user_id, r.email, r.name, scope_of(conn, target), subs,
+                        deliveries.shown(conn, r.user_id, KIND))
     if value.empty and not settings.digest_send_empty:
         if row is not None:
             with ctx.db.engine.begin() as conn:
-                deliveries.mark_empty(conn, row.id, datetime.now(UTC))
+                deliveries.mark_empty(conn, row.id, datetime.now(UTC), value.contents)
         return "empty"
     text = rendered(settings, value)
     if dry_run or mailer is None or row is None:
@@ -149,10 +156,21 @@ def _one(ctx: DigestContext, mailer: Mailer | None, target: Target, report: RunR
                     unsubscribe_url=unsubscribe_url(settings, r.user_id, r.email))
     try:
         return sending.deliver(ctx.db, settings, mailer, row, message, len(value.items),
-                               sleep=sleep)
+                               sleep=sleep, contents=value.contents)
     except sending.ServerUnavailable as exc:
         report.stopped = f"SMTP server unavailable: {exc}"
         return "retry"
+
+
+def scope_of(conn: Connection, target: Target) -> Scope:
+    """What the target's digest may hold: what is new since the reader's previous digest (the
+    latest sent or empty one before it that kept its cut-off; none: the period's papers)."""
+    r = target.recipient
+    before = deliveries.previous(conn, r.user_id, KIND, before=target.key)
+    since = None
+    if before is not None and before.cutoff is not None:
+        since = Since(date.fromisoformat(before.period), before.cutoff)
+    return for_digest(target.period, r.settings.frequency, since)
 
 
 def _why_not_claimed(db: Database, user_id: int, key: str) -> str:

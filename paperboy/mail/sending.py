@@ -43,8 +43,10 @@ def message_id(row: deliveries.Delivery, domain: str) -> str:
 
 def deliver(db: Database, settings: Settings, mailer: Mailer, row: deliveries.Delivery,
             message: EmailMessage, papers: int, *,
-            sleep: Callable[[float], None] = time.sleep) -> str:
-    """Send a claimed row's message; the status it ends in (sent, retry or failed).
+            sleep: Callable[[float], None] = time.sleep,
+            contents: deliveries.Contents | None = None) -> str:
+    """Send a claimed row's message; the status it ends in (sent, retry or failed). A sent
+    row keeps its `contents` (a digest's), in the transaction that marks it sent.
 
     Temporary failures are retried `mail_retries` times, `mail_backoff` seconds apart and
     doubling; then the row waits for a later run. Raises ServerUnavailable when the server
@@ -69,6 +71,6 @@ def deliver(db: Database, settings: Settings, mailer: Mailer, row: deliveries.De
             return "retry"
         with db.engine.begin() as conn:
             deliveries.mark_sent(conn, row.id, str(message["Message-ID"]), papers,
-                                 datetime.now(UTC))
+                                 datetime.now(UTC), contents)
         return "sent"
     raise AssertionError("unreachable")

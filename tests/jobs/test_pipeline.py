@@ -372,6 +372,25 @@ def test_a_paper_announced_the_day_after_its_submission_reaches_the_next_digest(
     assert "Dialect Identification From Twelve Seconds of Speech" in plain_text(hub.smtp, 1)
 
 
+def test_a_paper_harvested_a_day_late_is_in_the_next_digest(hub: Hub) -> None:
+    serve_arxiv(hub.sources)
+    serve_listings(hub.sources, "2026-11-23", "2026-11-24")
+    hub.run(DAY_1)
+    assert len(hub.smtp.received) == 1  # Monday's papers, as the harvest had them
+    # Monday's announcement had one more cs.CL paper, in arXiv's OAI-PMH only a day later:
+    # after Ada's digest of Monday went out, so it is new to her Tuesday digest.
+    hub.sources.route(OAI, [oai_page("list_records_monday_late")])
+    serve_listings(hub.sources, "2026-11-24", "2026-11-25")
+    second = hub.run(DAY_2)
+    assert (second["harvest"].summary or {}).get("new") == 1
+    assert announced(hub, "2611.00160") == {"2611.00160": "2026-11-23"}
+    assert len(hub.smtp.received) == 2, "the late paper is in no digest"
+    assert hub.smtp.received[1].message["Subject"] == "Your papers on Tue 24 Nov 2026: 1 paper"
+    text = plain_text(hub.smtp, 1)
+    assert "Grammar Repair for Low-Resource Machine Translation" in text
+    assert WANTED_TITLE not in text  # sent on Monday: never again
+
+
 # Harvests at 22:30 in New York (EST in December: 03:30 UTC the next day).
 A_YEAR_BEFORE = datetime(2025, 12, 2, 3, 30, tzinfo=UTC)  # Monday 1 December 2025
 MONDAY = datetime(2026, 12, 1, 3, 30, tzinfo=UTC)  # 30 November 2026
