@@ -47,6 +47,13 @@ def change_password(conn: Connection, user: User, new_password: str) -> None:
     users.set_password(conn, user.id, hash_password(rules.password(new_password)))
 
 
+def set_first_password(conn: Connection, user: User, new_password: str) -> bool:
+    """Give an account without a password its first (`rules.InvalidInput` if it will not do);
+    False if it has one by now or its sessions ended since `user` was read."""
+    return users.set_first_password(conn, user.id, hash_password(rules.password(new_password)),
+                                    user.session_epoch)
+
+
 def new_token(conn: Connection, user: User, name: str) -> str:
     """Make an API token for the user; the token is returned once and stored only hashed."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)

@@ -139,10 +139,11 @@ def digests(db: Database, settings: Settings, now: datetime) -> Summary:
 
 
 def confirmations(db: Database, settings: Settings, now: datetime) -> Summary:
-    """Queued sign-up confirmation mails (the web sends them at once; this catches failures)."""
-    from paperboy.mail.signup import send_confirmations
+    """Queued link mails: sign-up confirmations, manage links, password links (the web sends
+    them at once; this catches failures)."""
+    from paperboy.mail.links import send_queued
 
-    return send_confirmations(db, settings)
+    return send_queued(db, settings)
 
 
 JOBS: dict[str, JobSpec] = {spec.name: spec for spec in [
@@ -153,6 +154,6 @@ JOBS: dict[str, JobSpec] = {spec.name: spec for spec in [
             timedelta(hours=2)),
     JobSpec("digests", "send digests at each user's hour", digests,
             every(timedelta(minutes=10)), timedelta(minutes=30)),
-    JobSpec("confirmations", "send queued sign-up confirmations", confirmations,
+    JobSpec("confirmations", "send queued confirmation, manage and password links", confirmations,
             every(timedelta(minutes=5)), timedelta(minutes=10)),
 ]}

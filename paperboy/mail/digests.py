@@ -18,7 +18,7 @@ from sqlalchemy import Connection
 
 from paperboy import schedule
 from paperboy.config import Settings
-from paperboy.mail import render, sending, tokens
+from paperboy.mail import links, render, sending, tokens
 from paperboy.mail.compose import Digest, DigestContext, compose
 from paperboy.mail.message import build, sender_domain
 from paperboy.mail.scope import Scope, Since, for_digest
@@ -96,9 +96,10 @@ def preview(db: Database, settings: Settings, search: SearchEngine, user_id: int
         return compose(ctx, conn, user_id, email, name, Scope.of_period(period), subs)
 
 
-def rendered(settings: Settings, value: Digest) -> render.Rendered:
+def rendered(settings: Settings, value: Digest, epoch: int) -> render.Rendered:
+    """The mail of a digest; `epoch` is its reader's session epoch (their manage link's)."""
     return render.digest(value, base_url=settings.base_url,
-                         settings_url=f"{settings.base_url}/settings/subscriptions",
+                         manage_url=links.manage_url(settings, value.user_id, value.email, epoch),
                          unsubscribe_url=unsubscribe_url(settings, value.user_id, value.email))
 
 
@@ -142,7 +143,7 @@ def _one(ctx: DigestContext, mailer: Mailer | None, target: Target, report: RunR
             with ctx.db.engine.begin() as conn:
                 deliveries.mark_empty(conn, row.id, datetime.now(UTC), value.contents)
         return "empty"
-    text = rendered(settings, value)
+    text = rendered(settings, value, r.session_epoch)
     if dry_run or mailer is None or row is None:
         report.previews.append({"to": r.email, "subject": text.subject, "period": target.key,
                                 "papers": [{"id": i.paper.id, "title": i.paper.title,

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from paperboy.mail import tokens
 from paperboy.mail.compose import Digest
 from paperboy.ranking import Period
 
@@ -34,6 +35,8 @@ def _environment() -> Environment:
     env.filters["oneline"] = lambda text: " ".join(str(text).split())
     env.filters["wrap"] = lambda text: textwrap.fill(text, 76, initial_indent="   ",
                                                      subsequent_indent="   ")
+    env.filters["wrap_plain"] = lambda text: textwrap.fill(text, 76, break_long_words=False,
+                                                           break_on_hyphens=False)
     return env
 
 
@@ -51,23 +54,52 @@ def period_label(period: Period) -> str:
     return f"from {period.first:%-d %b} to {period.last:%-d %b %Y}"
 
 
-def digest(value: Digest, *, base_url: str, settings_url: str,
+def digest(value: Digest, *, base_url: str, manage_url: str,
            unsubscribe_url: str) -> Rendered:
     label = period_label(value.period)
     count = f"{value.total} paper{'' if value.total == 1 else 's'}" if value.total else "no papers"
     subject = f"Your papers {label}: {count}"
     heading = f"Your papers {label}"
     context = {"digest": value, "subject": subject, "heading": heading, "period_label": label,
-               "base_url": base_url, "settings_url": settings_url,
+               "base_url": base_url, "manage_url": manage_url,
                "unsubscribe_url": unsubscribe_url}
     return Rendered(subject, _render("digest.txt", context), _render("digest.html", context))
 
 
-def confirmation(*, email: str, base_url: str, confirm_url: str) -> Rendered:
+def confirmation(*, email: str, base_url: str, confirm_url: str, manage_url: str
+                 ) -> Rendered:
     subject = "Confirm your paperboy digest"
     context = {"subject": subject, "email": email, "base_url": base_url,
-               "confirm_url": confirm_url}
+               "confirm_url": confirm_url, "manage_url": manage_url,
+               "manage_days": tokens.MANAGE_MAX_AGE // 86400}
     return Rendered(subject, _render("confirm.txt", context), _render("confirm.html", context))
+
+
+def manage_link(*, email: str, base_url: str, manage_url: str) -> Rendered:
+    days = tokens.MANAGE_MAX_AGE // 86400
+    return _link_mail(
+        subject="Manage your paperboy digest", url=manage_url, button="Manage my digest",
+        intro=f"Someone, hopefully you, asked for a link to manage the paper digest that "
+              f"{base_url} sends to {email}: what it follows, when it comes, or stop it.",
+        note=f"The link works for {days} days and changes this digest only. Do not forward "
+             "this mail: whoever has the link can change your digest (the page can end every "
+             "link and mail you a new one). If it was not you, ignore this mail.")
+
+
+def password_link(*, email: str, base_url: str, password_url: str) -> Rendered:
+    hours = tokens.PASSWORD_MAX_AGE // 3600
+    return _link_mail(
+        subject="Choose a password for paperboy", url=password_url, button="Choose a password",
+        intro=f"Someone, hopefully you, asked to choose a password for {email} at {base_url}, "
+              "to sign in with this address and vote, comment and keep collections.",
+        note=f"The link works once, for {hours} hours. If it was not you, ignore this mail: "
+             "nothing changes without it.")
+
+
+def _link_mail(*, subject: str, intro: str, button: str, url: str, note: str) -> Rendered:
+    context = {"subject": subject, "intro": intro, "button": button, "url": url,
+               "note": note}
+    return Rendered(subject, _render("link.txt", context), _render("link.html", context))
 
 
 def _render(name: str, context: Mapping[str, object]) -> str:

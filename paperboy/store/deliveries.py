@@ -173,9 +173,13 @@ def counts(conn: Connection) -> dict[str, int]:
     return {status: int(n) for status, n in conn.execute(query)}
 
 
-def for_user(conn: Connection, user_id: int, limit: int = 20) -> list[Delivery]:
+def for_user(conn: Connection, user_id: int, limit: int = 20, kind: str | None = None
+             ) -> list[Delivery]:
+    """The user's latest rows (of one kind, when given), newest first."""
     query = (select(deliveries).where(deliveries.c.user_id == user_id)
              .order_by(deliveries.c.id.desc()).limit(limit))
+    if kind is not None:
+        query = query.where(deliveries.c.kind == kind)
     return [_one(row) for row in conn.execute(query)]
 
 

@@ -45,6 +45,7 @@ class Recipient:
     timezone: str
     settings: DigestSettings
     confirmed_at: datetime
+    session_epoch: int = 0  # signs their manage link (mail/tokens.py)
 
 
 def checked(settings: DigestSettings) -> DigestSettings:
@@ -84,7 +85,7 @@ def recipients(conn: Connection, user_id: int | None = None) -> list[Recipient]:
     the caller decides what pause means for it)."""
     subscribed = select(subscriptions.c.user_id).distinct()
     query = (select(users.c.id, users.c.email, users.c.name, users.c.timezone,
-                    users.c.confirmed_at, digest_settings)
+                    users.c.confirmed_at, users.c.session_epoch, digest_settings)
              .select_from(users.outerjoin(digest_settings,
                                           digest_settings.c.user_id == users.c.id))
              .where(users.c.id.in_(subscribed), users.c.confirmed_at.is_not(None),
@@ -97,7 +98,7 @@ def recipients(conn: Connection, user_id: int | None = None) -> list[Recipient]:
         m = row._mapping
         settings = _settings(m) if m["frequency"] is not None else DEFAULTS
         found.append(Recipient(m["id"], m["email"], m["name"], m["timezone"], settings,
-                               m["confirmed_at"]))
+                               m["confirmed_at"], m["session_epoch"]))
     return found
 
 

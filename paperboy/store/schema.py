@@ -285,8 +285,9 @@ deliveries = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
-    Column("kind", String(16), nullable=False),  # digest, confirm
-    Column("period", String(32), nullable=False),  # digest: last day covered; confirm: a stamp
+    Column("kind", String(16), nullable=False),  # digest, confirm, manage, password
+    # digest: last day covered; the others a stamp (mail/links.py)
+    Column("period", String(32), nullable=False),
     # pending, sending, sent, empty (nothing to send), retry (temporary failure), failed
     Column("status", String(16), nullable=False, index=True),
     Column("attempts", Integer, nullable=False, server_default="0"),

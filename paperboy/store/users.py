@@ -93,6 +93,15 @@ def set_password(conn: Connection, user_id: int, password_hash: str) -> None:
         password_hash=password_hash, session_epoch=users.c.session_epoch + 1))
 
 
+def set_first_password(conn: Connection, user_id: int, password_hash: str, epoch: int) -> bool:
+    """Give a user without a password their first, if their session epoch is still `epoch`;
+    False if not (a link that chooses a password works once, even when used twice at once)."""
+    return conn.execute(update(users).where(
+        users.c.id == user_id, users.c.password_hash.is_(None), users.c.session_epoch == epoch,
+    ).values(password_hash=password_hash, session_epoch=users.c.session_epoch + 1)
+    ).rowcount == 1
+
+
 def end_sessions(conn: Connection, user_id: int) -> None:
     conn.execute(update(users).where(users.c.id == user_id).values(
         session_epoch=users.c.session_epoch + 1))

@@ -39,6 +39,7 @@ def create_app(settings: Settings) -> FastAPI:
         errors,
         health,
         listings,
+        manage,
         papers,
         search,
         submit,
@@ -73,7 +74,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(health.router)
     apidocs.install(app)
     for module in (api, api_writes, listings, search, accounts, users, collections, comments,
-                   votes, submit, admin, subscriptions, papers):
+                   votes, submit, admin, subscriptions, manage, papers):
         app.include_router(module.router)
     app.add_middleware(health.TimeRequests)
     return app

@@ -23,13 +23,15 @@ TITLES = {404: "Page not found", 405: "Method not allowed", 422: "That address h
 
 
 class PageError(PaperboyError):
-    """A page that cannot be shown; `message` is fit for the reader."""
+    """A page that cannot be shown; `message` is fit for the reader, `form` a template of
+    forms that help (e.g. one that mails a new link)."""
 
-    def __init__(self, status: int, title: str, message: str) -> None:
+    def __init__(self, status: int, title: str, message: str, form: str | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.title = title
         self.message = message
+        self.form = form
 
 
 def install(app: FastAPI) -> None:
@@ -58,7 +60,7 @@ def install(app: FastAPI) -> None:
     async def page_error(request: Request, exc: PageError) -> Response:
         if _is_api(request):
             return JSONResponse({"error": exc.message}, status_code=exc.status)
-        return page(request, exc.status, exc.title, exc.message)
+        return page(request, exc.status, exc.title, exc.message, exc.form)
 
     async def sign_in_required(request: Request, exc: SignInRequired) -> Response:
         if _is_api(request):
@@ -71,9 +73,11 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(SignInRequired, sign_in_required)  # type: ignore[arg-type]
 
 
-def page(request: Request, status: int, title: str, message: str) -> Response:
+def page(request: Request, status: int, title: str, message: str,
+         form: str | None = None) -> Response:
     return render(request, "error.html", {"status": status, "title": title,
-                                          "message": message[:500]}, status_code=status)
+                                          "message": message[:500], "form": form,
+                                          "noindex": form is not None}, status_code=status)
 
 
 def _is_api(request: Request) -> bool:

@@ -1,7 +1,8 @@
-"""Delivery on the web: the settings page (subscriptions and digest schedule), the digest
-preview, "For you", sign-up for digests by email alone (double opt-in), the confirmation link,
-one-click unsubscribe (RFC 8058, no sign-in: the signed token is the proof) and the admin's
-view of jobs and failed mails."""
+"""Delivery on the web: the settings page (subscriptions and digest schedule; the page itself
+is web/desk.py, shared with the manage link's web/manage.py), the digest preview, "For you",
+sign-up for digests by email alone (double opt-in), the confirmation link, one-click
+unsubscribe (RFC 8058, no sign-in: the signed token is the proof) and the admin's view of jobs
+and failed mails."""
 
 from __future__ import annotations
 
@@ -10,91 +11,65 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Form, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from paperboy import schedule
 from paperboy.config import Settings
 from paperboy.errors import PaperboyError
 from paperboy.mail import digests as digest_runs
-from paperboy.mail import signup, tokens
+from paperboy.mail import links, signup, tokens
 from paperboy.mail.recommend import for_you
 from paperboy.ranking import InvalidPeriod, Period, parse_day
-from paperboy.store import deliveries, digests, subscriptions, users
+from paperboy.store import deliveries, digests, subscriptions
 from paperboy.store import jobs as job_store
 from paperboy.store.users import User
 from paperboy.views import PaperView
 from paperboy.web import auth
+from paperboy.web import desk as pages
 from paperboy.web.auth import current_user, require_admin, require_user, verify_csrf
+from paperboy.web.desk import Desk, ScheduleForm, Short, Text, schedule_form
 from paperboy.web.errors import PageError
 from paperboy.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 log = logging.getLogger("paperboy.web")
 Csrf = Depends(verify_csrf)
-Text = Annotated[str, Form(max_length=600)]
-Short = Annotated[str, Form(max_length=64)]
 SETTINGS = "/settings/subscriptions"
-WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
 
-def settings_page(request: Request, user: User, error: str | None = None,
-                  notice: str | None = None, status_code: int = 200) -> Response:
-    with request.app.state.db.engine.connect() as conn:
-        subs = subscriptions.for_user(conn, user.id)
-        schedule_now = digests.get(conn, user.id)
-        sent = deliveries.for_user(conn, user.id, 10)
-    return render(request, "settings_subscriptions.html", {
-        "title": "Subscriptions", "subscriptions": subs, "schedule": schedule_now,
-        "deliveries": sent, "user": user, "weekdays": WEEKDAYS, "error": error,
-        "notice": notice, "frequencies": digests.FREQUENCIES, "noindex": True},
-        status_code=status_code)
+def signed_in_desk(user: User = Depends(require_user)) -> Desk:
+    return Desk(user, signed_in=True)
+
+
+SignedIn = Annotated[Desk, Depends(signed_in_desk)]
 
 
 @router.get(SETTINGS)
-def subscriptions_page(request: Request, user: User = Depends(require_user),
-                       notice: str | None = None) -> Response:
-    return settings_page(request, user, notice=notice[:200] if notice else None)
+def subscriptions_page(request: Request, desk: SignedIn,
+                       done: Annotated[str | None, Query(max_length=20)] = None) -> Response:
+    return pages.page(request, desk, done=done)
 
 
 @router.post(SETTINGS, dependencies=[Csrf])
-def add_subscription(request: Request, user: User = Depends(require_user), kind: Short = "",
+def add_subscription(request: Request, desk: SignedIn, kind: Short = "",
                      value: Text = "") -> Response:
-    auth.rate_limit(request, "write", user)
-    try:
-        with request.app.state.db.engine.begin() as conn:
-            subscriptions.add(conn, user.id, kind, value)
-    except subscriptions.InvalidSubscription as exc:
-        return settings_page(request, user, error=str(exc), status_code=400)
-    return RedirectResponse(f"{SETTINGS}?notice=Subscription+added", status_code=303)
+    return pages.add(request, desk, kind, value)
 
 
 @router.post(SETTINGS + "/{subscription_id}/remove", dependencies=[Csrf])
-def remove_subscription(request: Request, subscription_id: int,
-                        user: User = Depends(require_user)) -> Response:
-    with request.app.state.db.engine.begin() as conn:
-        subscriptions.remove(conn, subscription_id, user_id=user.id)
-    return RedirectResponse(f"{SETTINGS}?notice=Subscription+removed", status_code=303)
+def remove_subscription(request: Request, subscription_id: int, desk: SignedIn) -> Response:
+    return pages.remove(request, desk, subscription_id)
 
 
 @router.post("/settings/digest", dependencies=[Csrf])
-def save_schedule(request: Request, user: User = Depends(require_user), frequency: Short = "",
-                  hour: Short = "7", weekday: Short = "0", timezone: Short = "UTC",
-                  paused: Short = "") -> Response:
-    try:
-        numbers = {"hour": _number(hour, "hour"), "weekday": _number(weekday, "weekday")}
-        schedule.zone(timezone.strip())
-        with request.app.state.db.engine.begin() as conn:
-            digests.save(conn, user.id, frequency=frequency, paused=paused == "1", **numbers)
-            users.set_timezone(conn, user.id, timezone.strip())
-    except (digests.InvalidDigestSettings, schedule.InvalidTimezone) as exc:
-        return settings_page(request, user, error=str(exc), status_code=400)
-    return RedirectResponse(f"{SETTINGS}?notice=Digest+schedule+saved", status_code=303)
+def save_schedule(request: Request, desk: SignedIn,
+                  form: ScheduleForm = Depends(schedule_form)) -> Response:
+    return pages.save_schedule(request, desk, form)
 
 
-def _number(text: str, field: str) -> int:
-    if not text.strip().isdigit():
-        raise digests.InvalidDigestSettings(field, f"{text[:20]!r} is not a number")
-    return int(text)
+@router.post("/settings/digest/pause", dependencies=[Csrf])
+def pause_digest(request: Request, desk: SignedIn, paused: Short = "1") -> Response:
+    return pages.pause(request, desk, paused == "1")
 
 
 @router.get("/digest")
@@ -163,22 +138,22 @@ def signup_post(request: Request, background: BackgroundTasks, email: Short = ""
         if not wanted:
             raise subscriptions.InvalidSubscription("subscriptions", "choose at least one")
         signup.sign_up(request.app.state.db, email, wanted, timezone.strip() or "UTC",
-                       _number(hour, "hour"))
+                       pages.number(hour, "hour"))
     except PaperboyError as exc:
         return _signup_page(request, form, str(exc), 400)
-    background.add_task(_send_confirmations, request.app.state.db, request.app.state.settings)
+    background.add_task(send_link_mails, request.app.state.db, request.app.state.settings)
     return render(request, "digest_message.html", {
         "title": "Check your inbox", "noindex": True,
         "message": f"If {email.strip().lower()} can receive digests, a confirmation mail is on "
                    "its way. Follow its link to start your digest."})
 
 
-def _send_confirmations(db: Any, settings: Settings) -> None:
+def send_link_mails(db: Any, settings: Settings) -> None:
     """After the response: the worker's `confirmations` job retries whatever fails here."""
     try:
-        signup.send_confirmations(db, settings)
+        links.send_queued(db, settings)
     except PaperboyError as exc:
-        log.warning("confirmation mails not sent yet (the worker will retry): %s", exc)
+        log.warning("link mails not sent yet (the worker will retry): %s", exc)
 
 
 @router.get("/digest/confirm")
