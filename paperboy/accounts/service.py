@@ -47,11 +47,13 @@ def change_password(conn: Connection, user: User, new_password: str) -> None:
     users.set_password(conn, user.id, hash_password(rules.password(new_password)))
 
 
-def set_first_password(conn: Connection, user: User, new_password: str) -> bool:
-    """Give an account without a password its first (`rules.InvalidInput` if it will not do);
-    False if it has one by now or its sessions ended since `user` was read."""
-    return users.set_first_password(conn, user.id, hash_password(rules.password(new_password)),
-                                    user.session_epoch)
+def set_password_once(conn: Connection, user: User, new_password: str, *,
+                      first: bool = False) -> bool:
+    """Give the user a new password from a mailed link (`rules.InvalidInput` if it will not
+    do); False if their sessions ended since `user` was read (the link was used already, or
+    ended), or, with `first`, if they have a password by now."""
+    return users.set_password(conn, user.id, hash_password(rules.password(new_password)),
+                              epoch=user.session_epoch, first=first)
 
 
 def new_token(conn: Connection, user: User, name: str) -> str:

@@ -139,8 +139,8 @@ def digests(db: Database, settings: Settings, now: datetime) -> Summary:
 
 
 def confirmations(db: Database, settings: Settings, now: datetime) -> Summary:
-    """Queued link mails: sign-up confirmations, manage links, password links (the web sends
-    them at once; this catches failures)."""
+    """Queued link mails: confirmations, manage links, password and reset links (the web
+    sends them at once; this catches failures)."""
     from paperboy.mail.links import send_queued
 
     return send_queued(db, settings)
@@ -154,6 +154,7 @@ JOBS: dict[str, JobSpec] = {spec.name: spec for spec in [
             timedelta(hours=2)),
     JobSpec("digests", "send digests at each user's hour", digests,
             every(timedelta(minutes=10)), timedelta(minutes=30)),
-    JobSpec("confirmations", "send queued confirmation, manage and password links", confirmations,
+    JobSpec("confirmations", "send queued confirmation, manage, password and reset links",
+            confirmations,
             every(timedelta(minutes=5)), timedelta(minutes=10)),
 ]}

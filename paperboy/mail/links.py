@@ -1,9 +1,11 @@
-"""Mails that carry a link for one address: the sign-up confirmation, a fresh "manage your
-digest" link, the link to choose a password. Each is a row in the send ledger, like a digest,
-so it goes out once, and what the web could not send at once the worker's `confirmations` job
-sends later. A row's period is its stamp: confirmations one a day per address; manage and
-password links one an hour per address and session epoch (ending every manage link bumps the
-epoch, so its fresh link is a new row).
+"""Mails that carry a link for one address: the confirmation of an address (a digest sign-up
+by email alone, or an account made on the web), a fresh "manage your digest" link, the link to
+choose a first password, the link to reset a forgotten one. Each is a row in the send ledger,
+like a digest, so it goes out once, and what the web could not send at once the worker's
+`confirmations` job sends later. A row's period is its stamp: confirmations one a day per
+address; manage and password links one an hour, reset links one a quarter of an hour (by the
+clock), per address and session epoch (ending every link bumps the epoch, so a fresh link is a
+new row).
 """
 
 from __future__ import annotations
@@ -22,19 +24,27 @@ from paperboy.mail.smtp import Mailer, target_from
 from paperboy.store import Database, deliveries, users
 from paperboy.store.users import User
 
-Kind = Literal["confirm", "manage", "password"]
+Kind = Literal["confirm", "manage", "password", "reset"]
 KINDS: tuple[Kind, ...] = get_args(Kind)
 
 
-def queue(conn: Connection, user: User, kind: Kind, now: datetime) -> None:
-    """Ledger a link mail for the user (nothing new if this stamp's mail is there already)."""
-    deliveries.ensure(conn, user.id, kind, stamp(kind, user.session_epoch, now), now)
+def queue(conn: Connection, user: User, kind: Kind, now: datetime) -> bool:
+    """Ledger a link mail for the user; False if this stamp's mail was there already (queued
+    or sent: nothing new goes out)."""
+    period = stamp(kind, user.session_epoch, now)
+    if deliveries.get(conn, user.id, kind, period) is not None:
+        return False
+    deliveries.ensure(conn, user.id, kind, period, now)
+    return True
 
 
 def stamp(kind: Kind, epoch: int, now: datetime) -> str:
+    utc = now.astimezone(UTC)
     if kind == "confirm":
-        return now.astimezone(UTC).date().isoformat()
-    return f"{now.astimezone(UTC):%Y-%m-%dT%H}/{epoch}"
+        return utc.date().isoformat()
+    if kind == "reset":
+        return f"{utc:%Y-%m-%dT%H}:{utc.minute // 15 * 15:02d}/{epoch}"
+    return f"{utc:%Y-%m-%dT%H}/{epoch}"
 
 
 def manage_url(settings: Settings, user_id: int, email: str, epoch: int) -> str:
@@ -45,6 +55,11 @@ def manage_url(settings: Settings, user_id: int, email: str, epoch: int) -> str:
 def password_url(settings: Settings, user: User) -> str:
     token = tokens.password_token(settings, user.id, user.email, user.session_epoch)
     return f"{settings.base_url}/digest/password?token={token}"
+
+
+def reset_url(settings: Settings, user: User) -> str:
+    token = tokens.reset_token(settings, user.id, user.email, user.session_epoch)
+    return f"{settings.base_url}/password/reset?token={token}"
 
 
 def confirm_url(settings: Settings, user: User) -> str:
@@ -95,15 +110,28 @@ def _send_one(db: Database, settings: Settings, mailer: Mailer, row: deliveries.
 
 def _rendered(settings: Settings, user: User, kind: str) -> render.Rendered | None:
     """The mail of this kind for the user as they are now; None when it has no point any
-    more (confirmed already, suspended, a password chosen already)."""
-    manage = manage_url(settings, user.id, user.email, user.session_epoch)
+    more (confirmed already, suspended, a password chosen already or none to reset)."""
     if kind == "confirm" and not user.confirmed:
-        return render.confirmation(email=user.email, base_url=settings.base_url,
-                                   confirm_url=confirm_url(settings, user), manage_url=manage)
+        return _confirmation(settings, user)
     if kind == "manage" and not user.suspended:
         return render.manage_link(email=user.email, base_url=settings.base_url,
-                                  manage_url=manage)
+                                  manage_url=manage_url(settings, user.id, user.email,
+                                                        user.session_epoch))
     if kind == "password" and not user.suspended and user.password_hash is None:
         return render.password_link(email=user.email, base_url=settings.base_url,
                                     password_url=password_url(settings, user))
+    if kind == "reset" and not user.suspended and user.password_hash is not None:
+        return render.password_reset(email=user.email, base_url=settings.base_url,
+                                     reset_url=reset_url(settings, user))
     return None
+
+
+def _confirmation(settings: Settings, user: User) -> render.Rendered:
+    """An account's confirmation (it signs in to change its digest), or a digest sign-up's
+    (which manages its digest by the link the mail carries)."""
+    if user.password_hash is not None:
+        return render.account_confirmation(email=user.email, base_url=settings.base_url,
+                                           confirm_url=confirm_url(settings, user))
+    return render.confirmation(
+        email=user.email, base_url=settings.base_url, confirm_url=confirm_url(settings, user),
+        manage_url=manage_url(settings, user.id, user.email, user.session_epoch))

@@ -41,16 +41,10 @@ def holder(db: Database, settings: Settings, token: str) -> User:
 
 
 def _usable(user: User | None, payload: tokens.TokenPayload, name: str) -> User:
-    if user is None or user.email != payload.email:
-        raise tokens.InvalidToken(f"{name}: this address no longer has a digest here")
-    if user.suspended:
-        raise tokens.InvalidToken(f"{name}: this account is suspended")
-    if user.password_hash is not None:
+    if (user is not None and user.email == payload.email and not user.suspended
+            and user.password_hash is not None):
         raise SignInInstead(user)
-    if user.session_epoch != payload.epoch:
-        raise tokens.InvalidToken(f"{name}: no longer valid (used already, or every link was "
-                                  "ended since); ask for a new one")
-    return user
+    return tokens.still_bound(user, payload, name)
 
 
 def request_link(db: Database, email: str) -> str:
@@ -97,7 +91,7 @@ def choose_password(db: Database, settings: Settings, token: str, password: str)
     payload = tokens.read_password(settings, token)
     with db.engine.begin() as conn:
         user = _usable(users.by_id(conn, payload.user_id), payload, "password link")
-        if not service.set_first_password(conn, user, password):
+        if not service.set_password_once(conn, user, password, first=True):
             raise tokens.InvalidToken("password link: used already; sign in")
         users.confirm(conn, user.id)
         fresh = users.by_id(conn, user.id)

@@ -96,6 +96,28 @@ def password_link(*, email: str, base_url: str, password_url: str) -> Rendered:
              "nothing changes without it.")
 
 
+def account_confirmation(*, email: str, base_url: str, confirm_url: str) -> Rendered:
+    days = tokens.CONFIRM_MAX_AGE // 86400
+    return _link_mail(
+        subject="Confirm your address for paperboy", url=confirm_url,
+        button="Confirm my address",
+        intro=f"Someone, hopefully you, made an account at {base_url} with {email}. Confirm "
+              "that the address is yours: no digest is sent to it until you do.",
+        note=f"The link works for {days} days. If it was not you, ignore this mail: nothing "
+             "will be sent to this address without the confirmation.")
+
+
+def password_reset(*, email: str, base_url: str, reset_url: str) -> Rendered:
+    minutes = tokens.RESET_MAX_AGE // 60
+    return _link_mail(
+        subject="Reset your paperboy password", url=reset_url, button="Choose a new password",
+        intro=f"Someone, hopefully you, asked to reset the password of the account of {email} "
+              f"at {base_url}.",
+        note=f"The link works once, for {minutes} minutes; choosing a new password signs out "
+             "every other session. If it was not you, ignore this mail: your password stays "
+             "as it is.")
+
+
 def _link_mail(*, subject: str, intro: str, button: str, url: str, note: str) -> Rendered:
     context = {"subject": subject, "intro": intro, "button": button, "url": url,
                "note": note}

@@ -87,19 +87,19 @@ def count(conn: Connection) -> int:
     return int(conn.execute(select(func.count()).select_from(users)).scalar_one())
 
 
-def set_password(conn: Connection, user_id: int, password_hash: str) -> None:
-    """A new password ends every session of the user."""
-    conn.execute(update(users).where(users.c.id == user_id).values(
-        password_hash=password_hash, session_epoch=users.c.session_epoch + 1))
-
-
-def set_first_password(conn: Connection, user_id: int, password_hash: str, epoch: int) -> bool:
-    """Give a user without a password their first, if their session epoch is still `epoch`;
-    False if not (a link that chooses a password works once, even when used twice at once)."""
-    return conn.execute(update(users).where(
-        users.c.id == user_id, users.c.password_hash.is_(None), users.c.session_epoch == epoch,
-    ).values(password_hash=password_hash, session_epoch=users.c.session_epoch + 1)
-    ).rowcount == 1
+def set_password(conn: Connection, user_id: int, password_hash: str, *,
+                 epoch: int | None = None, first: bool = False) -> bool:
+    """Store a new password hash; it ends every session of the user and every link bound to
+    their session epoch. With `epoch`, only while the epoch is still that one, and with
+    `first`, only for a user without a password: a mailed link that sets a password works
+    once, even when used twice at once. False when nothing was changed."""
+    conditions = [users.c.id == user_id]
+    if epoch is not None:
+        conditions.append(users.c.session_epoch == epoch)
+    if first:
+        conditions.append(users.c.password_hash.is_(None))
+    return conn.execute(update(users).where(*conditions).values(
+        password_hash=password_hash, session_epoch=users.c.session_epoch + 1)).rowcount == 1
 
 
 def end_sessions(conn: Connection, user_id: int) -> None:

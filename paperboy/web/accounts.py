@@ -1,25 +1,31 @@
-"""Accounts on the web: sign up, sign in and out, and the account page (password, time zone,
-API tokens, log out everywhere, delete). Every form posts its CSRF token; sign-in and sign-up
-are rate limited per address (and sign-in per account too)."""
+"""Accounts on the web: sign up, sign in and out, and the account page (the address's
+confirmation, password, time zone, API tokens, log out everywhere, delete). Every form posts
+its CSRF token; sign-in and sign-up are rate limited per address (and sign-in per account
+too). A sign-up mails a link to confirm the address: digests wait for it (mail/signup.py).
+Forgotten passwords are web/reset.py's."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from paperboy.accounts import rules, service
+from paperboy.mail import signup as confirmation
 from paperboy.store import tokens, users
 from paperboy.store.users import User, UserExists
-from paperboy.web import auth
+from paperboy.web import auth, outbox
 from paperboy.web.auth import require_user, verify_csrf
+from paperboy.web.desk import done_notice
 from paperboy.web.links import safe_next
+from paperboy.web.subscriptions import SETTINGS
 from paperboy.web.templating import render
 
 router = APIRouter(include_in_schema=False, dependencies=[])
 Text = Annotated[str, Form(max_length=rules.MAX_PASSWORD)]
 Csrf = Depends(verify_csrf)
+ACCOUNT = "/account"
 
 
 @router.get("/signup")
@@ -29,15 +35,15 @@ def signup_page(request: Request, next: str = "/") -> Response:
 
 
 @router.post("/signup", dependencies=[Csrf])
-def signup(request: Request, name: Text = "", email: Text = "", password: Text = "",
-           password_again: Text = "", next: Text = "/") -> Response:
+def signup(request: Request, background: BackgroundTasks, name: Text = "", email: Text = "",
+           password: Text = "", password_again: Text = "", next: Text = "/") -> Response:
     auth.rate_limit(request, "signup")
     form = {"name": name, "email": email}
     try:
         if password != password_again:
             raise rules.InvalidInput("password", "the two passwords differ")
-        with request.app.state.db.engine.begin() as conn:
-            user = service.sign_up(conn, name=name, email=email, password=password)
+        user = confirmation.sign_up_with_password(request.app.state.db, name=name, email=email,
+                                                  password=password)
     except rules.InvalidInput as problem:
         return _form_again(request, "signup.html", "Sign up", form, next,
                            f"{problem.field.capitalize()}: {problem.reason}.")
@@ -46,6 +52,7 @@ def signup(request: Request, name: Text = "", email: Text = "", password: Text =
                    "We could not create an account with these details. If you already have "
                    "one, sign in instead.")
         return _form_again(request, "signup.html", "Sign up", form, next, message)
+    outbox.mail_soon(request, background)
     auth.log_in(request, user)
     return RedirectResponse(safe_next(next), status_code=303)
 
@@ -75,9 +82,28 @@ def logout(request: Request) -> Response:
     return RedirectResponse("/", status_code=303)
 
 
-@router.get("/account")
-def account_page(request: Request, user: User = Depends(require_user)) -> Response:
-    return _account(request, user)
+@router.get(ACCOUNT)
+def account_page(request: Request, user: User = Depends(require_user),
+                 done: Annotated[str | None, Query(max_length=20)] = None) -> Response:
+    return _account(request, user, notice=done_notice(done, user))
+
+
+@router.post(ACCOUNT + "/confirmation", dependencies=[Csrf])
+def confirm_again(request: Request, background: BackgroundTasks,
+                  user: User = Depends(require_user),
+                  next: Annotated[str, Form(max_length=64)] = ACCOUNT) -> Response:
+    """Mail the link that confirms the user's address again (one a day); back to the page
+    the button was on, the account page or the settings page, and nowhere else."""
+    auth.rate_limit(request, "mail-link", user)
+    if user.confirmed:
+        outcome = "confirmed"
+    elif confirmation.queue_confirmation(request.app.state.db, user):
+        outbox.mail_soon(request, background)
+        outcome = "confirm-sent"
+    else:
+        outcome = "confirm-before"
+    back = next if next == SETTINGS else ACCOUNT
+    return RedirectResponse(f"{back}?done={outcome}", status_code=303)
 
 
 @router.post("/account/password", dependencies=[Csrf])

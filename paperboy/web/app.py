@@ -41,6 +41,7 @@ def create_app(settings: Settings) -> FastAPI:
         listings,
         manage,
         papers,
+        reset,
         search,
         submit,
         subscriptions,
@@ -73,8 +74,8 @@ def create_app(settings: Settings) -> FastAPI:
     errors.install(app)  # HTML error pages, except under the API
     app.include_router(health.router)
     apidocs.install(app)
-    for module in (api, api_writes, listings, search, accounts, users, collections, comments,
-                   votes, submit, admin, subscriptions, manage, papers):
+    for module in (api, api_writes, listings, search, accounts, reset, users, collections,
+                   comments, votes, submit, admin, subscriptions, manage, papers):
         app.include_router(module.router)
     app.add_middleware(health.TimeRequests)
     return app

@@ -31,7 +31,8 @@ LIMITS = {
     "login": (10, timedelta(minutes=15)),
     "signup": (5, timedelta(hours=1)),
     "write": (60, timedelta(minutes=10)),
-    "mail-link": (5, timedelta(hours=1)),  # mails a manage or password link
+    # mails a link: manage, first password, password reset, confirmation again
+    "mail-link": (5, timedelta(hours=1)),
 }
 
 

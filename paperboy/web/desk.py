@@ -9,23 +9,32 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Form, Request
+from fastapi import BackgroundTasks, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from paperboy import schedule
-from paperboy.mail import tokens
+from paperboy.mail import signup, tokens
 from paperboy.store import deliveries, digests, subscriptions, users
 from paperboy.store.users import User
-from paperboy.web import auth
+from paperboy.web import auth, outbox
 from paperboy.web.templating import render
 
 Text = Annotated[str, Form(max_length=600)]
 Short = Annotated[str, Form(max_length=64)]
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 # What a form did, named in the redirect after it (`?done=added`): the page shows a fixed
-# sentence, never text from the address bar.
+# sentence (with the user's own address), never text from the address bar.
 DONE = {
     "added": "Subscription added.",
+    "added-confirm": "Subscription added. A link to confirm {email} is on its way: your "
+                     "digest starts once you follow it.",
+    "confirm-sent": "A link to confirm {email} is on its way: digests start once you follow "
+                    "it.",
+    "confirm-before": "A confirmation link went to {email} today already: look for it (in the "
+                      "spam folder too), or ask again tomorrow.",
+    "confirmed": "Your address is confirmed.",
+    "reset": "Your new password is set: you are signed in, and every other session was "
+             "signed out.",
     "removed": "Subscription removed.",
     "saved": "Digest schedule saved.",
     "paused": "Your digest is stopped: nothing more is sent until you resume it.",
@@ -75,6 +84,12 @@ def schedule_form(frequency: Short = "", hour: Short = "7", weekday: Short = "0"
     return ScheduleForm(frequency, hour, weekday, timezone.strip(), paused == "1")
 
 
+def done_notice(done: str | None, user: User) -> str | None:
+    """The sentence of a `?done=` code, for this user; None for an unknown code."""
+    sentence = DONE.get(done or "")
+    return sentence.format(email=user.email) if sentence else None
+
+
 def page(request: Request, desk: Desk, *, error: str | None = None, done: str | None = None,
          notice: str | None = None, status_code: int = 200) -> Response:
     with request.app.state.db.engine.connect() as conn:
@@ -85,7 +100,7 @@ def page(request: Request, desk: Desk, *, error: str | None = None, done: str | 
         "title": "Subscriptions" if desk.signed_in else "Your digest", "desk": desk,
         "user": desk.user, "subscriptions": subs, "schedule": schedule_now,
         "deliveries": sent, "weekdays": WEEKDAYS, "frequencies": digests.FREQUENCIES,
-        "error": error, "notice": notice or DONE.get(done or ""), "noindex": True,
+        "error": error, "notice": notice or done_notice(done, desk.user), "noindex": True,
         "password_hours": tokens.PASSWORD_MAX_AGE // 3600,
         "manage_days": tokens.MANAGE_MAX_AGE // 86400}, status_code=status_code)
     response.headers["Cache-Control"] = "private, no-store"
@@ -96,14 +111,17 @@ def done(desk: Desk, what: str) -> Response:
     return RedirectResponse(f"{desk.page}?done={what}", status_code=303)
 
 
-def add(request: Request, desk: Desk, kind: str, value: str) -> Response:
+def add(request: Request, background: BackgroundTasks, desk: Desk, kind: str, value: str
+        ) -> Response:
     auth.rate_limit(request, "write", desk.user)
     try:
-        with request.app.state.db.engine.begin() as conn:
-            subscriptions.add(conn, desk.user.id, kind, value)
+        confirming = signup.add_subscription(request.app.state.db, desk.user, kind, value)
     except subscriptions.InvalidSubscription as exc:
         return page(request, desk, error=str(exc), status_code=400)
-    return done(desk, "added")
+    if not confirming:
+        return done(desk, "added")
+    outbox.mail_soon(request, background)
+    return done(desk, "added-confirm")
 
 
 def remove(request: Request, desk: Desk, subscription_id: int) -> Response:

@@ -18,13 +18,13 @@ from fastapi.responses import RedirectResponse, Response
 from paperboy.accounts import rules
 from paperboy.mail import manage, tokens
 from paperboy.mail.signup import InvalidEmail
-from paperboy.web import auth
+from paperboy.web import auth, outbox
 from paperboy.web import desk as pages
 from paperboy.web.auth import current_user, verify_csrf
 from paperboy.web.desk import Desk, ScheduleForm, Short, Text, schedule_form
 from paperboy.web.errors import PageError
 from paperboy.web.links import with_next
-from paperboy.web.subscriptions import SETTINGS, send_link_mails
+from paperboy.web.subscriptions import SETTINGS
 from paperboy.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -83,9 +83,9 @@ def _open_link(request: Request, token: str) -> Response:
 
 
 @router.post(PAGE + "/subscriptions", dependencies=[Csrf])
-def add_subscription(request: Request, desk: ByLink, kind: Short = "",
-                     value: Text = "") -> Response:
-    return pages.add(request, desk, kind, value)
+def add_subscription(request: Request, background: BackgroundTasks, desk: ByLink,
+                     kind: Short = "", value: Text = "") -> Response:
+    return pages.add(request, background, desk, kind, value)
 
 
 @router.post(PAGE + "/subscriptions/{subscription_id}/remove", dependencies=[Csrf])
@@ -108,7 +108,7 @@ def pause_digest(request: Request, desk: ByLink, paused: Short = "1") -> Respons
 def mail_password_link(request: Request, background: BackgroundTasks, desk: ByLink) -> Response:
     auth.rate_limit(request, "mail-link", desk.user)
     manage.request_password_link(request.app.state.db, desk.user)
-    _mail_soon(request, background)
+    outbox.mail_soon(request, background)
     hours = tokens.PASSWORD_MAX_AGE // 3600
     return pages.page(request, desk, notice=f"A link to choose your password is on its way to "
                                             f"{desk.user.email}. It works once, for {hours} "
@@ -120,7 +120,7 @@ def end_links(request: Request, background: BackgroundTasks, desk: ByLink) -> Re
     auth.rate_limit(request, "mail-link", desk.user)
     manage.end_links(request.app.state.db, desk.user)
     request.session.pop(GRANT, None)
-    _mail_soon(request, background)
+    outbox.mail_soon(request, background)
     return _message(request, "Every manage link ended",
                     f"Every earlier link to manage the digest of {desk.user.email} has stopped "
                     "working, this page's too. A new one is on its way to that address.")
@@ -139,7 +139,7 @@ def mail_new_link(request: Request, background: BackgroundTasks, email: Email = 
         address = manage.request_link(request.app.state.db, email)
     except InvalidEmail as exc:
         return _link_page(request, email, str(exc), 400)
-    _mail_soon(request, background)
+    outbox.mail_soon(request, background)
     days = tokens.MANAGE_MAX_AGE // 86400
     return _message(request, "Check your inbox",
                     f"If {address} gets digests here, a new link to manage them is on its way. "
@@ -203,7 +203,3 @@ def _link_page(request: Request, email: str = "", error: str | None = None,
 def _message(request: Request, title: str, message: str) -> Response:
     return render(request, "digest_message.html", {"title": title, "message": message,
                                                    "noindex": True})
-
-
-def _mail_soon(request: Request, background: BackgroundTasks) -> None:
-    background.add_task(send_link_mails, request.app.state.db, request.app.state.settings)

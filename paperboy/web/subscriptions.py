@@ -6,7 +6,6 @@ and failed mails."""
 
 from __future__ import annotations
 
-import logging
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
@@ -17,14 +16,14 @@ from paperboy import schedule
 from paperboy.config import Settings
 from paperboy.errors import PaperboyError
 from paperboy.mail import digests as digest_runs
-from paperboy.mail import links, signup, tokens
+from paperboy.mail import signup, tokens
 from paperboy.mail.recommend import for_you
 from paperboy.ranking import InvalidPeriod, Period, parse_day
 from paperboy.store import deliveries, digests, subscriptions
 from paperboy.store import jobs as job_store
 from paperboy.store.users import User
 from paperboy.views import PaperView
-from paperboy.web import auth
+from paperboy.web import auth, outbox
 from paperboy.web import desk as pages
 from paperboy.web.auth import current_user, require_admin, require_user, verify_csrf
 from paperboy.web.desk import Desk, ScheduleForm, Short, Text, schedule_form
@@ -32,7 +31,6 @@ from paperboy.web.errors import PageError
 from paperboy.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-log = logging.getLogger("paperboy.web")
 Csrf = Depends(verify_csrf)
 SETTINGS = "/settings/subscriptions"
 
@@ -51,9 +49,9 @@ def subscriptions_page(request: Request, desk: SignedIn,
 
 
 @router.post(SETTINGS, dependencies=[Csrf])
-def add_subscription(request: Request, desk: SignedIn, kind: Short = "",
-                     value: Text = "") -> Response:
-    return pages.add(request, desk, kind, value)
+def add_subscription(request: Request, background: BackgroundTasks, desk: SignedIn,
+                     kind: Short = "", value: Text = "") -> Response:
+    return pages.add(request, background, desk, kind, value)
 
 
 @router.post(SETTINGS + "/{subscription_id}/remove", dependencies=[Csrf])
@@ -141,27 +139,20 @@ def signup_post(request: Request, background: BackgroundTasks, email: Short = ""
                        pages.number(hour, "hour"))
     except PaperboyError as exc:
         return _signup_page(request, form, str(exc), 400)
-    background.add_task(send_link_mails, request.app.state.db, request.app.state.settings)
+    outbox.mail_soon(request, background)
     return render(request, "digest_message.html", {
         "title": "Check your inbox", "noindex": True,
         "message": f"If {email.strip().lower()} can receive digests, a confirmation mail is on "
                    "its way. Follow its link to start your digest."})
 
 
-def send_link_mails(db: Any, settings: Settings) -> None:
-    """After the response: the worker's `confirmations` job retries whatever fails here."""
-    try:
-        links.send_queued(db, settings)
-    except PaperboyError as exc:
-        log.warning("link mails not sent yet (the worker will retry): %s", exc)
-
-
 @router.get("/digest/confirm")
 def confirm_form(request: Request, token: str = "") -> Response:
     return render(request, "digest_message.html", {
-        "title": "Confirm your digest", "noindex": True, "action": "/digest/confirm",
-        "token": token[:500], "button": "Confirm my subscription",
-        "message": "One more step: confirm that you want the paper digest."})
+        "title": "Confirm your address", "noindex": True, "action": "/digest/confirm",
+        "token": token[:500], "button": "Confirm my address",
+        "message": "One more step: confirm that this address is yours and wants the paper "
+                   "digest."})
 
 
 @router.post("/digest/confirm")
@@ -171,8 +162,9 @@ def confirm_post(request: Request, token: Text = "") -> Response:
     except tokens.InvalidToken as exc:
         raise PageError(400, "Confirmation link", str(exc)) from exc
     return render(request, "digest_message.html", {
-        "title": "Subscription confirmed", "noindex": True,
-        "message": "Thank you: your digest will arrive at the hour you chose."})
+        "title": "Address confirmed", "noindex": True,
+        "message": "Thank you: your digest will arrive at the hour you chose.",
+        "link": SETTINGS if current_user(request) else None})
 
 
 @router.get("/unsubscribe")
