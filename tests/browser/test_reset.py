@@ -48,7 +48,9 @@ def mailed_link(smtp: SmtpServer, seconds: float = 10) -> str:
     while not smtp.received and time.monotonic() < deadline:
         time.sleep(0.1)
     assert smtp.received, "no mail arrived"
-    text = smtp.received[0].message.get_body(("plain",)).get_content()
+    body = smtp.received[0].message.get_body(("plain",))
+    assert body is not None, "the mail has no text part"
+    text = body.get_content()
     found = LINK.search(text)
     assert found, text
     return found.group(1)
