@@ -8,6 +8,7 @@ from paperboy.config import load_settings
 from paperboy.models import Author, PaperRecord
 from paperboy.store import digests, papers, subscriptions, users
 from tests.mail.smtpd import SmtpServer
+from tests.web.community import fresh_client
 
 DAY = date(2026, 11, 24)  # a Tuesday
 SECRET = "s" * 40
@@ -68,3 +69,14 @@ def hub(db):
         subscriptions.add(conn, bob.id, "category", "cs.RO")
         digests.save(conn, bob.id, frequency="daily")
     return db
+
+
+@pytest.fixture
+def web(db, smtp):
+    """A test client of a hub that mails through `smtp`, and its settings."""
+    url = db.engine.url.render_as_string(hide_password=False)
+    settings = {"secret_key": SECRET, "smtp_url": smtp.url, "mail_from": "papers@hub.test",
+                "base_url": "http://testserver", "mail_backoff": 0}
+    client = fresh_client(url, **settings)
+    with client:
+        yield client, load_settings(database_url=url, **settings)

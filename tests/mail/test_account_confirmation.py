@@ -16,13 +16,12 @@ from pathlib import Path
 import pytest
 
 from paperboy.accounts import service
-from paperboy.config import load_settings
 from paperboy.jobs.specs import JOBS
 from paperboy.jobs.worker import Worker
 from paperboy.schedule import local_moment, zone
 from paperboy.store import deliveries, papers, users
-from tests.mail.conftest import SECRET, paper
-from tests.web.community import PASSWORD, csrf, fresh_client, post, sign_in, sign_up
+from tests.mail.conftest import paper
+from tests.web.community import PASSWORD, csrf, post, sign_in, sign_up
 
 UTC_ZONE = zone("UTC")
 CONFIRM = re.compile(r"http://testserver(/digest/confirm\?token=[\w.\-]+)")
@@ -43,16 +42,6 @@ def confirm_link(mail):
     assert found, plain(mail)
     assert f'href="http://testserver{found.group(1)}"' in html(mail)
     return found.group(1)
-
-
-@pytest.fixture
-def web(db, smtp):
-    url = db.engine.url.render_as_string(hide_password=False)
-    settings = {"secret_key": SECRET, "smtp_url": smtp.url, "mail_from": "papers@hub.test",
-                "base_url": "http://testserver", "mail_backoff": 0}
-    client = fresh_client(url, **settings)
-    with client:
-        yield client, load_settings(database_url=url, **settings)
 
 
 @pytest.fixture

@@ -7,31 +7,18 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, time, timedelta
 
-import pytest
-
-from paperboy.config import load_settings
 from paperboy.jobs.specs import JOBS
 from paperboy.jobs.worker import Worker
 from paperboy.schedule import local_moment, zone
 from paperboy.store import deliveries, digests, papers, users
-from tests.mail.conftest import PAPERS, SECRET, paper
-from tests.web.community import csrf, fresh_client, post, sign_up
+from tests.mail.conftest import PAPERS, paper
+from tests.web.community import csrf, post, sign_up
 
 PARIS = zone("Europe/Paris")
 
 
 def body(mail):
     return mail.message.get_body(("plain",)).get_content().replace("\r\n", "\n")
-
-
-@pytest.fixture
-def web(db, smtp):
-    url = db.engine.url.render_as_string(hide_password=False)
-    settings = {"secret_key": SECRET, "smtp_url": smtp.url, "mail_from": "papers@hub.test",
-                "base_url": "http://testserver", "mail_backoff": 0}
-    client = fresh_client(url, **settings)
-    with client:
-        yield client, load_settings(database_url=url, **settings)
 
 
 def next_weekday(day):
