@@ -13,7 +13,7 @@ Batches hold papers of one primary category, so the negatives are on the same su
 --hard-negatives each pair also brings a paper BM25 ranks high for its query (2nd to 8th,
 never the paper itself), which the model must learn to put below the right one.
 Needs `pip install peft` (training only); bf16 autocast, dropout off (on CPU dropout over the
-attention maps costs three times the forward pass). The shipped adapter, three runs on two
+attention maps costs three times the forward pass). The shipped adapter, four runs on two
 cores (3.3 s a step, 7 s with hard negatives):
 
     T=tools/train_adapter.py P=../shared/corpus/arxiv_large.jsonl.gz E="--exclude ../shared/eval/*/"
@@ -21,7 +21,9 @@ cores (3.3 s a step, 7 s with hard negatives):
     .venv/bin/python $T $P run2 $E --resume run1/final --skip 1028 --lr 2e-4 --minutes 17
     .venv/bin/python $T $P run3 $E --resume run2/final --seed 23 --lr 2e-4 --hard-negatives \
         --minutes 55                                                   # 472 steps
-    .venv/bin/python $T --export run3/final
+    .venv/bin/python $T $P run4 $E --resume run3/final --seed 37 --lr 2e-4 --hard-negatives \
+        --minutes 55                                                   # 478 steps
+    .venv/bin/python $T --export run4/final
 """
 
 from __future__ import annotations

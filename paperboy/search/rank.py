@@ -1,7 +1,7 @@
 """Ranking over the in-process indexes, shared by the engine and the evaluation harness.
 
 `rank` returns row numbers and scores, best first. Hybrid fuses the two rankings' top
-candidates with a convex mix of z-scored scores, leaning on the dense side for long queries.
+candidates with a convex mix of z-scored scores, leaning on the dense side beyond keywords.
 """
 
 from __future__ import annotations
@@ -22,17 +22,16 @@ Rows = npt.NDArray[np.int64]
 Encoder = Callable[[], Vectors]  # the query's vector, computed (or awaited) when called
 
 CANDIDATES = 100  # from each ranking: their union sets the scale of hybrid fusion
-# The dense side's share of a hybrid score: 0.5 up to SHORT query terms (stop words aside),
-# rising evenly to 0.7 at LONG. Sentence-long queries are where the embedding beats word
-# matching; keywords and titles want the even mix. Tuned on the seed dev sets, checked on
-# held-out ones (docs/search-quality.md).
-DENSE_WEIGHT, LONG_DENSE_WEIGHT, SHORT, LONG = 0.5, 0.7, 12, 22
+# The dense side's share of a hybrid score: the even mix for keyword queries (up to KEYWORDS
+# terms, stop words aside), where exact words are most of the meaning, and more for anything
+# longer (titles, sentences), where the adapted embedding reads the words in context. Tuned
+# on the seed dev sets, checked on held-out ones (docs/search-quality.md, "Fusion").
+KEYWORD_DENSE_WEIGHT, DENSE_WEIGHT, KEYWORDS = 0.5, 0.6, 3
 
 
 def dense_weight(term_count: int) -> float:
     """The dense side's share of the hybrid score for a query of `term_count` terms."""
-    longer = min(max(term_count - SHORT, 0) / (LONG - SHORT), 1.0)
-    return DENSE_WEIGHT + longer * (LONG_DENSE_WEIGHT - DENSE_WEIGHT)
+    return KEYWORD_DENSE_WEIGHT if term_count <= KEYWORDS else DENSE_WEIGHT
 
 
 def top(scores: Scores, k: int, mask: npt.NDArray[np.bool_] | None = None) -> Rows:

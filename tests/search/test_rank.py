@@ -1,4 +1,4 @@
-"""Hybrid fusion: the dense share grows with the query's length, and a ranking's scores do
+"""Hybrid fusion: keyword queries get the even mix and longer ones lean on the vector, and a ranking's scores do
 not depend on how deep it is asked for (the engine ranks 1000, evaluation 100)."""
 
 from functools import partial
@@ -13,9 +13,8 @@ from paperboy.search.lexical import LexicalIndex
 from paperboy.search.rank import (
     CANDIDATES,
     DENSE_WEIGHT,
-    LONG,
-    LONG_DENSE_WEIGHT,
-    SHORT,
+    KEYWORD_DENSE_WEIGHT,
+    KEYWORDS,
     dense_weight,
     fuse,
     rank,
@@ -25,12 +24,11 @@ from paperboy.search.rank import (
 WORDS = [f"w{i}x" for i in range(400)]
 
 
-def test_the_dense_share_is_even_for_short_queries_and_grows_for_long_ones():
+def test_the_dense_share_is_even_for_keywords_and_larger_beyond():
     weights = [dense_weight(n) for n in range(0, 40)]
-    assert weights[0] == weights[SHORT] == DENSE_WEIGHT
-    assert weights[LONG] == weights[39] == LONG_DENSE_WEIGHT
+    assert weights[0] == weights[KEYWORDS] == KEYWORD_DENSE_WEIGHT == 0.5
+    assert weights[KEYWORDS + 1] == weights[39] == DENSE_WEIGHT > KEYWORD_DENSE_WEIGHT
     assert all(a <= b for a, b in pairwise(weights))
-    assert DENSE_WEIGHT < dense_weight((SHORT + LONG) // 2) < LONG_DENSE_WEIGHT
 
 
 def test_fuse_scales_every_candidate_by_the_basis_alone():
@@ -86,8 +84,8 @@ def test_the_head_of_a_deep_ranking_is_the_shallow_ranking(indexes, length):
 def test_a_long_query_leans_on_its_vector(indexes):
     lexical, dense, vectors = indexes
     rng = np.random.default_rng(3)
-    short = text.terms(" ".join(rng.choice(WORDS, size=SHORT)))
-    long = text.terms(" ".join(rng.choice(WORDS, size=LONG + 5)))
+    short = text.terms(" ".join(rng.choice(WORDS, size=KEYWORDS)))
+    long = text.terms(" ".join(rng.choice(WORDS, size=20)))
     for terms in (short, long):
         query = vectors[11]
         _, scores = rank("hybrid", lexical, dense, terms, partial(np.copy, query), CANDIDATES)
