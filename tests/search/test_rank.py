@@ -1,5 +1,6 @@
-"""Hybrid fusion: keyword queries get the even mix and longer ones lean on the vector, and a ranking's scores do
-not depend on how deep it is asked for (the engine ranks 1000, evaluation 100)."""
+"""Hybrid fusion: keyword queries get the even mix and longer ones lean on the vector, and a
+ranking's scores do not depend on how deep it is asked for (the engine ranks 1000, evaluation
+100)."""
 
 from functools import partial
 from itertools import pairwise
