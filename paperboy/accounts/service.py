@@ -48,12 +48,16 @@ def change_password(conn: Connection, user: User, new_password: str) -> None:
 
 
 def set_password_once(conn: Connection, user: User, new_password: str, *,
-                      first: bool = False) -> bool:
+                      first: bool = False) -> User | None:
     """Give the user a new password from a mailed link (`rules.InvalidInput` if it will not
-    do); False if their sessions ended since `user` was read (the link was used already, or
-    ended), or, with `first`, if they have a password by now."""
-    return users.set_password(conn, user.id, hash_password(rules.password(new_password)),
-                              epoch=user.session_epoch, first=first)
+    do) and confirm their address, which the link proved; the user as they are now. None if
+    their sessions ended since `user` was read (the link was used already, or ended), or,
+    with `first`, if they have a password by now."""
+    if not users.set_password(conn, user.id, hash_password(rules.password(new_password)),
+                              epoch=user.session_epoch, first=first):
+        return None
+    users.confirm(conn, user.id)
+    return users.by_id(conn, user.id)
 
 
 def new_token(conn: Connection, user: User, name: str) -> str:

@@ -91,9 +91,7 @@ def choose_password(db: Database, settings: Settings, token: str, password: str)
     payload = tokens.read_password(settings, token)
     with db.engine.begin() as conn:
         user = _usable(users.by_id(conn, payload.user_id), payload, "password link")
-        if not service.set_password_once(conn, user, password, first=True):
-            raise tokens.InvalidToken("password link: used already; sign in")
-        users.confirm(conn, user.id)
-        fresh = users.by_id(conn, user.id)
-    assert fresh is not None
+        fresh = service.set_password_once(conn, user, password, first=True)
+    if fresh is None:
+        raise tokens.InvalidToken("password link: used already; sign in")
     return fresh

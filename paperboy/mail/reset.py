@@ -50,9 +50,7 @@ def reset_password(db: Database, settings: Settings, token: str, password: str) 
     with db.engine.begin() as conn:
         user = tokens.still_bound(users.by_id(conn, payload.user_id), payload, NAME,
                                   "an account")
-        if not service.set_password_once(conn, user, password):
-            raise tokens.InvalidToken(f"{NAME}: used already; ask for a new one")
-        users.confirm(conn, user.id)
-        fresh = users.by_id(conn, user.id)
-    assert fresh is not None
+        fresh = service.set_password_once(conn, user, password)
+    if fresh is None:
+        raise tokens.InvalidToken(f"{NAME}: used already; ask for a new one")
     return fresh
