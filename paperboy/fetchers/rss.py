@@ -6,9 +6,9 @@ Several categories come in one feed: rss.arxiv.org/rss/cs.CL+cs.LG.
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Sequence
 
+from paperboy import categories as arxiv_categories
 from paperboy.config import Settings
 from paperboy.errors import InvalidRecord
 from paperboy.fetchers.http import HttpClient
@@ -22,9 +22,6 @@ from paperboy.fetchers.runs import (
 from paperboy.ingest import InputReport
 from paperboy.sources import rss
 from paperboy.store import Database
-
-# An archive (cs, hep-th, q-bio), optionally with a subject class (cs.CL, cond-mat.mes-hall).
-CATEGORY = re.compile(r"^[a-z]+(?:-[a-z]+)?(?:\.[A-Za-z]+(?:-[a-z]+)?)?$")
 
 
 def fetch_rss(db: Database, settings: Settings, categories: Sequence[str],
@@ -47,14 +44,14 @@ def fetch_rss(db: Database, settings: Settings, categories: Sequence[str],
 
 
 def valid_categories(categories: Sequence[str]) -> list[str]:
-    """The categories without repeats, or InvalidRecord naming the first that is not one."""
-    names = list(dict.fromkeys(c.strip() for c in categories))
-    if not names:
+    """The categories as arXiv writes them, without repeats, or InvalidRecord naming the first
+    that is not one (before any request: a made-up name would be pasted into the URL)."""
+    if not categories:
         raise InvalidRecord("categories", "no category given (e.g. cs.CL)")
-    for name in names:
-        if not CATEGORY.match(name):
-            raise InvalidRecord("categories", f"{name[:40]!r} is not an arXiv category like cs.CL")
-    return names
+    try:
+        return list(dict.fromkeys(arxiv_categories.checked(name) for name in categories))
+    except arxiv_categories.UnknownCategory as problem:
+        raise InvalidRecord("categories", problem.reason) from None
 
 
 def feed_url(settings: Settings, categories: Sequence[str]) -> str:

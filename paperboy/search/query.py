@@ -10,11 +10,11 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import date
 
+from paperboy import categories as arxiv
 from paperboy.models import split_arxiv_id
 from paperboy.ranking import InvalidPeriod, month_bounds, parse_day
 
 _TOKEN = re.compile(r'(-?)(?:(\w+):)?(?:"([^"]*)"?|(\S+))')
-_CATEGORY = re.compile(r"^[a-z-]+(?:\.[A-Za-z-]+)?$")
 MAX_QUERY = 1000  # characters kept; the rest is dropped
 
 
@@ -66,8 +66,8 @@ def parse_query(text: str) -> Query:
             continue
         if key == "author":
             authors.append(value)
-        elif key in ("cat", "category") and _CATEGORY.match(value):
-            categories.append(value)
+        elif key in ("cat", "category") and arxiv.SHAPE.match(arxiv.canonical(value)):
+            categories.append(arxiv.canonical(value))
         elif key == "year" and re.fullmatch(r"\d{4}", value) and (bounds := _bounds(value)):
             dates["from"], dates["to"] = bounds
         elif key in ("from", "since") and (bounds := _bounds(value)):

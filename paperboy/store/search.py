@@ -187,9 +187,12 @@ def filtered_ids(filters: Filters) -> Select[Any]:
     day = PUBLISHED_DAY
     query = select(papers.c.id)
     if filters.categories:
+        category = paper_categories.c.category  # an archive (cs, hep-th) holds its classes
         query = query.where(papers.c.id.in_(
-            select(paper_categories.c.paper_id)
-            .where(paper_categories.c.category.in_(filters.categories))))
+            select(paper_categories.c.paper_id).where(or_(
+                category.in_(filters.categories),
+                *(category.startswith(f"{c}.", autoescape=True) for c in filters.categories
+                  if "." not in c)))))
     for name in filters.authors:
         escaped = name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         query = query.where(papers.c.authors.ilike(f"%{escaped}%", escape="\\"))

@@ -3,7 +3,6 @@ day's top-N trending, recommendations). Values are checked here, before they are
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal, get_args
@@ -11,6 +10,7 @@ from typing import Literal, get_args
 from sqlalchemy import Connection, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from paperboy import categories
 from paperboy.errors import InvalidValue
 from paperboy.store.schema import subscriptions, users
 
@@ -19,7 +19,6 @@ KINDS: tuple[Kind, ...] = get_args(Kind)
 MAX_VALUE = 500
 MAX_TRENDING = 100
 MAX_PER_USER = 50
-_CATEGORY = re.compile(r"^[a-z]+(?:-[a-z]+)?(?:\.[A-Za-z]+(?:-[a-z]+)?)?$")
 
 
 class InvalidSubscription(InvalidValue):
@@ -58,9 +57,8 @@ def normalize(kind: str, value: str | int | None) -> tuple[Kind, str]:
         raise InvalidSubscription(kind, "must not be empty")
     if len(text) > MAX_VALUE:
         raise InvalidSubscription(kind, f"longer than {MAX_VALUE} characters")
-    if kind == "category" and not _CATEGORY.match(text):
-        raise InvalidSubscription("category", f"{text!r} is not an arXiv category "
-                                              "(e.g. cs.CL or hep-th)")
+    if kind == "category":
+        return kind, categories.checked(text)
     return kind, text
 
 

@@ -19,10 +19,13 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from paperboy import ranking
 from paperboy.models import split_arxiv_id
 from paperboy.ranking import Period
-from paperboy.search.engine import SearchEngine
+from paperboy.search.engine import MAX_RESULTS, SearchEngine
+from paperboy.search.query import parse_query
+from paperboy.search.rank import Mode
 from paperboy.store import listings, papers
 from paperboy.store.listings import Sort
 from paperboy.views import PaperView
+from paperboy.web.search import Filters, search_filters
 
 router = APIRouter(tags=["api"])
 
@@ -70,10 +73,19 @@ def search_papers(
     q: Annotated[str, Query(max_length=MAX_QUERY,
                             description="Words, phrases and filters (see docs/search.md); "
                                         "empty: the newest papers.")] = "",
+    filters: Annotated[Filters, Depends(search_filters)] = Filters(),
+    author: Annotated[str, Query(max_length=100, description="Part of an author's name.")
+                      ] = "",
+    mode: Annotated[Mode, Query(description="Ranking: words and meaning, or one of them.")
+                    ] = "hybrid",
     limit: Annotated[int, Query(ge=1, le=120, description="Results.")] = 50,
+    p: Annotated[int, Query(ge=0, le=MAX_RESULTS // 120, description="Page, from 0.")] = 0,
 ) -> JSONResponse:
+    query = parse_query(q).with_filters(
+        categories=filters.categories, authors=(author.strip(),) if author.strip() else (),
+        date_from=filters.date_from, date_to=filters.date_to, has_code=filters.has_code)
     engine: SearchEngine = request.app.state.search
-    results = engine.search(q, mode="hybrid", limit=limit)
+    results = engine.search(query, mode=mode, limit=limit, offset=p * limit)
     return JSONResponse([PaperView.of(hit.paper).listing_json() for hit in results.hits])
 
 

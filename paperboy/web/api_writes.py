@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from paperboy.errors import InvalidValue
 from paperboy.store import collections, comments, papers, subscriptions, votes
 from paperboy.store.comments import Comment
 from paperboy.store.users import User
@@ -107,7 +108,7 @@ def add_subscription(request: Request, body: NewSubscription, user: TokenUser) -
     try:
         with request.app.state.db.engine.begin() as conn:
             made = subscriptions.add(conn, user.id, body.kind, body.value)
-    except subscriptions.InvalidSubscription as problem:
+    except InvalidValue as problem:
         raise PageError(422, "Invalid subscription", str(problem)) from problem
     return JSONResponse(subscription_json(made), status_code=201)
 

@@ -13,6 +13,7 @@ from fastapi import BackgroundTasks, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from paperboy import schedule
+from paperboy.errors import InvalidValue
 from paperboy.mail import signup, tokens
 from paperboy.store import deliveries, digests, subscriptions, users
 from paperboy.store.users import User
@@ -116,7 +117,7 @@ def add(request: Request, background: BackgroundTasks, desk: Desk, kind: str, va
     auth.rate_limit(request, "write", desk.user)
     try:
         confirming = signup.add_subscription(request.app.state.db, desk.user, kind, value)
-    except subscriptions.InvalidSubscription as exc:
+    except InvalidValue as exc:
         return page(request, desk, error=str(exc), status_code=400)
     if not confirming:
         return done(desk, "added")

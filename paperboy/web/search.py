@@ -8,14 +8,15 @@ never the URL typed).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from paperboy import categories as arxiv
 from paperboy import ranking
 from paperboy.search.engine import MAX_RESULTS, SearchEngine
 from paperboy.search.query import Query as ParsedQuery
@@ -23,14 +24,12 @@ from paperboy.search.query import parse_query
 from paperboy.search.rank import Mode
 from paperboy.views import PaperView
 from paperboy.web import feeds
-from paperboy.web.errors import PageError
 from paperboy.web.links import paper_path, with_params
 from paperboy.web.paging import PAGE_SIZE, PageNumber, Pager
 from paperboy.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 
-CATEGORY = re.compile(r"^[a-z-]+(?:\.[A-Za-z-]+)?$")
 MODES: tuple[tuple[Mode, str], ...] = (("hybrid", "Hybrid (words and meaning)"),
                                        ("bm25", "Words only"), ("dense", "Meaning only"))
 EXAMPLES = (
@@ -69,22 +68,42 @@ class SearchForm:
                                                 date_to=self.date_to, has_code=self.has_code)
 
 
-def search_form(
-    q: Annotated[str, Query(max_length=500)] = "",
-    cat: Annotated[str, Query(max_length=100)] = "",
-    date_from: Annotated[str, Query(alias="from", max_length=20)] = "",
-    date_to: Annotated[str, Query(alias="to", max_length=20)] = "",
-    has_code: Annotated[str, Query(max_length=10)] = "",
-    mode: Mode = "hybrid",
-) -> SearchForm:
-    """The form as typed; empty fields (as browsers send them) mean no filter."""
-    categories = tuple(cat.replace(",", " ").split())
+@dataclass(frozen=True)
+class Filters:
+    categories: tuple[str, ...] = ()
+    date_from: date | None = None
+    date_to: date | None = None
+    has_code: bool = False
+
+
+def search_filters(
+    cat: Annotated[str, Query(max_length=100, description="Categories or archives, comma- or "
+                                                          "space-separated (cs.CL, hep-th, cs).")
+                   ] = "",
+    date_from: Annotated[str, Query(alias="from", max_length=20,
+                                    description="First day, YYYY-MM-DD.")] = "",
+    date_to: Annotated[str, Query(alias="to", max_length=20,
+                                  description="Last day, YYYY-MM-DD.")] = "",
+    has_code: Annotated[str, Query(max_length=10, description="1: only papers with code.")
+                        ] = "",
+) -> Filters:
+    """The filters of the search page, its feed and the API; empty means no filter (as browsers
+    send empty fields). What cannot be read is a 422 naming the parameter."""
+    categories = tuple(arxiv.canonical(c) for c in cat.replace(",", " ").split())
     for category in categories:
-        if not CATEGORY.match(category):
-            raise PageError(422, "That category cannot be read",
-                            f"cat: {category[:40]!r} is not a category (e.g. cs.CL, hep-th).")
-    return SearchForm(q, categories, _day(date_from, "from"), _day(date_to, "to"),
-                      has_code.lower() in ("1", "on", "true", "yes"), mode)
+        if not arxiv.SHAPE.match(category):
+            raise _unreadable("cat", cat, f"{category[:40]!r} is not a category (e.g. cs.CL, "
+                                          "hep-th)")
+    return Filters(categories, _day(date_from, "from"), _day(date_to, "to"),
+                   has_code.lower() in ("1", "on", "true", "yes"))
+
+
+def search_form(q: Annotated[str, Query(max_length=500)] = "",
+                filters: Annotated[Filters, Depends(search_filters)] = Filters(),
+                mode: Mode = "hybrid") -> SearchForm:
+    """The form as typed."""
+    return SearchForm(q, filters.categories, filters.date_from, filters.date_to,
+                      filters.has_code, mode)
 
 
 Form = Annotated[SearchForm, Depends(search_form)]
@@ -135,7 +154,12 @@ def _day(text: str, name: str) -> date | None:
     try:
         return ranking.parse_day(text, name)
     except ranking.InvalidPeriod as error:
-        raise PageError(422, "That date cannot be read", str(error)) from None
+        raise _unreadable(name, text, error.reason) from None
+
+
+def _unreadable(name: str, given: str, reason: str) -> RequestValidationError:
+    return RequestValidationError([{"type": "value_error", "loc": ("query", name),
+                                    "msg": reason, "input": given}])
 
 
 def _removals(request: Request, form: SearchForm) -> list[tuple[str, str]]:

@@ -111,7 +111,7 @@ def test_invalid_items_are_counted_and_the_rest_written(db, server, clock, fixtu
 
 
 @pytest.mark.parametrize("categories", [[], ["cs.CL", "cs CL"], ["../etc"], ["cs.CL+cs.LG"],
-                                        ["cs.CL?x=1"], [""]])
+                                        ["cs.CL?x=1"], [""], ["cs.ZZ"]])
 def test_bad_categories_are_refused_before_any_request(db, server, clock, categories):
     with pytest.raises(InvalidRecord) as caught:
         fetch(db, server, clock, categories)
@@ -122,6 +122,6 @@ def test_bad_categories_are_refused_before_any_request(db, server, clock, catego
 
 
 def test_valid_categories_accepts_arxiv_names_and_drops_repeats():
-    names = ["cs.CL", "hep-th", "cond-mat.mes-hall", "q-bio.NC", "math", "cs.CL", " stat.ML "]
+    names = ["cs.CL", "hep-th", "cond-mat.mes-hall", "q-bio.NC", "math", "cs.cl", " stat.ML "]
     assert valid_categories(names) == ["cs.CL", "hep-th", "cond-mat.mes-hall", "q-bio.NC",
                                        "math", "stat.ML"]

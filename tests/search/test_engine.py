@@ -62,6 +62,20 @@ def test_filters_phrases_and_exclusions(demo_db):
                for h in phrase.hits)
 
 
+def test_a_category_filter_folds_case_and_an_archive_holds_its_classes(demo_db):
+    engine = SearchEngine(demo_db, use_model=False)
+
+    def found(query):
+        return uids(engine.search(query, mode="bm25", limit=100))
+
+    everything = found("model")
+    assert found("model cat:cs.cl") == found("model cat:cs.CL") != everything
+    assert found("model cat:cs") == everything  # every demo paper is in a cs class
+    in_stat = found("model cat:stat")
+    assert in_stat and set(in_stat) == set(found("model cat:stat.ML"))
+    assert found("model cat:c") == found("model cat:cs.Z") == []
+
+
 @pytest.mark.parametrize("query", ['"unclosed', "author:", "cat:", "-", ":::", "*", "AND OR",
                                    "a" * 3000, "<script>alert(1)</script>", "\x00"])
 def test_hostile_or_odd_queries_never_fail(demo_db, query):

@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from paperboy.errors import InvalidValue
 from paperboy.store import deliveries, digests, papers, subscriptions, users
 from paperboy.store.digests import InvalidDigestSettings
-from paperboy.store.subscriptions import InvalidSubscription
 from tests.mail.conftest import paper
 
 NOW = datetime(2026, 11, 24, 8, tzinfo=UTC)
@@ -25,6 +25,9 @@ def ada(db):
     ("author", "Yann LeCun", "Yann LeCun"),
     ("category", "cs.CL", "cs.CL"),
     ("category", "hep-th", "hep-th"),
+    ("category", " cs.cl ", "cs.CL"),
+    ("category", "CS", "cs"),
+    ("category", "cond-mat.STR-EL", "cond-mat.str-el"),
     ("trending", 10, "10"),
     ("recommended", "ignored", ""),
 ])
@@ -37,11 +40,14 @@ def test_values_are_stored_tidied(kind, value, stored):
     ("query", "   ", "query: must not be empty"),
     ("author", "x" * 501, "author: longer than 500 characters"),
     ("category", "cs CL", "category: 'cs CL' is not an arXiv category"),
+    ("category", "cs.ZZ", "category: 'cs.ZZ' is not an arXiv category (e.g. cs.CL"),
+    ("category", "cs.CLL", "category: 'cs.CLL' is not an arXiv category; did you mean cs.CL?"),
+    ("category", "hep-thh", "category: 'hep-thh' is not an arXiv category; did you mean hep-th?"),
     ("trending", "0", "trending: '0' is not a number of papers from 1 to 100"),
     ("trending", "ten", "trending: 'ten' is not a number"),
 ])
 def test_bad_values_are_refused_naming_the_field(kind, value, message):
-    with pytest.raises(InvalidSubscription) as caught:
+    with pytest.raises(InvalidValue) as caught:
         subscriptions.normalize(kind, value)
     assert str(caught.value).startswith(message)
 

@@ -225,6 +225,23 @@ def test_search(client):
     assert len(ids(client.get("/api/papers/search", params={"limit": 120}))) == 53
 
 
+def test_search_filters_mode_and_pages_as_parameters(client):
+    def found(**params):
+        return ids(client.get("/api/papers/search", params={"limit": 120} | params))
+
+    every = found(q="model")
+    assert found(q="model", cat="cs.CL") == found(q="model cat:cs.CL") != every
+    in_cs = found(q="model", cat="cs")  # an archive: every cs class (the daily-papers
+    assert in_cs == found(q="model", cat="cs.CL, cs.lg cs") != every  # listing has none)
+    assert set(found(q="model", cat="cs.CL")) | set(found(q="model", cat="cs.LG")) <= set(in_cs)
+    assert found(q="model", author="Dao") == found(q="model author:Dao") != []
+    assert found(q="model", has_code="1") == found(q="model has:code") != every
+    assert found(**{"from": "2023-01-01", "to": "2023-12-31"}) == found(q="year:2023") != []
+    assert found(q="model", mode="bm25") == found(q="model", mode="bm25", cat="")
+    first, second = found(q="model", limit=5), found(q="model", limit=5, p=1)
+    assert first == every[:5] and second == every[5:10]
+
+
 @pytest.mark.parametrize("q", ["<script>alert(1)</script>", "注意力 机制 ü", "x" * 250,
                                "\x00", "'; DROP TABLE papers; --", "author:\"", "%_%"])
 def test_hostile_queries_are_answered(client, q):
@@ -254,6 +271,12 @@ def test_hostile_queries_are_answered(client, q):
     ("/api/papers/search", {"q": "é" * 251}, "q", "at most 250 characters"),
     ("/api/papers/search", {"limit": 0}, "limit", "greater than or equal to 1"),
     ("/api/papers/search", {"limit": 121}, "limit", "less than or equal to 120"),
+    ("/api/papers/search", {"cat": "<script>"}, "cat", "'<script>' is not a category"),
+    ("/api/papers/search", {"from": "2024-02-30"}, "from", "not a day of the calendar"),
+    ("/api/papers/search", {"to": "soon"}, "to", "not a day"),
+    ("/api/papers/search", {"mode": "magic"}, "mode", "'bm25', 'dense' or 'hybrid'"),
+    ("/api/papers/search", {"author": "x" * 101}, "author", "at most 100"),
+    ("/api/papers/search", {"p": 9}, "p", "less than or equal to 8"),
 ])
 def test_invalid_parameters_are_a_422_naming_the_parameter(client, path, params, name,
                                                            message):
@@ -277,7 +300,8 @@ def test_openapi_lists_the_endpoints_and_their_parameters(client):
     spec = client.get("/openapi.json").json()
     expected = {
         "/api/daily_papers": {"date", "week", "month", "submitter", "sort", "p", "limit"},
-        "/api/papers/search": {"q", "limit"},
+        "/api/papers/search": {"q", "cat", "from", "to", "has_code", "author", "mode",
+                               "limit", "p"},
         "/api/papers/{arxiv_id}": {"arxiv_id"},
         "/papers/{arxiv_id}.md": {"arxiv_id"},
     }
