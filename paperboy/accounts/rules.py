@@ -9,7 +9,9 @@ from zoneinfo import ZoneInfo, available_timezones
 from paperboy.errors import InvalidValue
 
 NAME = re.compile(r"[a-z0-9][a-z0-9_-]{1,31}")
-EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+# A mailbox and a dotted domain; no spaces, quotes, brackets or commas (nothing a mail header
+# could split on).
+EMAIL = re.compile(r"[^@\s<>()\[\],;:\"\\]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
 RESERVED = {"admin", "administrator", "root", "paperboy", "api", "static", "system", "support",
             "help", "settings", "login", "logout", "signup", "submit", "me", "anonymous"}
 MIN_PASSWORD, MAX_PASSWORD = 10, 1024

@@ -14,11 +14,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from paperboy.accounts import service
+from paperboy.accounts import rules, service
 from paperboy.config import Settings
 from paperboy.errors import PaperboyError
 from paperboy.mail import links, tokens
-from paperboy.mail.signup import checked_email
 from paperboy.store import Database, users
 from paperboy.store.users import User
 
@@ -49,10 +48,10 @@ def _usable(user: User | None, payload: tokens.TokenPayload, name: str) -> User:
 
 def request_link(db: Database, email: str) -> str:
     """Queue a fresh manage link for the address, if it gets digests here (the caller says the
-    same either way); the address, cleaned. InvalidEmail for what is not an address. An
+    same either way); the address, cleaned. `rules.InvalidInput` for what is not an address. An
     address never confirmed gets nothing: the form is no way to mail strangers (its
     confirmation mail, which signing up again sends, carries the link)."""
-    address = checked_email(email)
+    address = rules.email(email)
     with db.engine.begin() as conn:
         user = users.by_email(conn, address)
         if user is not None and user.confirmed and not user.suspended:

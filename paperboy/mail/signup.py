@@ -14,7 +14,6 @@ command line are trusted: they are confirmed from the start.
 
 from __future__ import annotations
 
-import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,28 +22,11 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection
 
 from paperboy import schedule
-from paperboy.accounts import service
+from paperboy.accounts import rules, service
 from paperboy.config import Settings
-from paperboy.errors import PaperboyError
 from paperboy.mail import links, tokens
 from paperboy.store import Database, digests, subscriptions, users
 from paperboy.store.users import User
-
-_EMAIL = re.compile(r"^[^@\s<>()\[\],;:\"\\]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
-
-
-class InvalidEmail(PaperboyError, ValueError):
-    exit_code = 2
-
-    def __init__(self, email: str) -> None:
-        super().__init__(f"email: {email[:80]!r} is not an email address")
-
-
-def checked_email(email: str) -> str:
-    address = email.strip().lower()
-    if len(address) > 254 or not _EMAIL.match(address):
-        raise InvalidEmail(email)
-    return address
 
 
 @dataclass(frozen=True)
@@ -56,7 +38,7 @@ class SignUp:
 def sign_up(db: Database, email: str, wanted: Sequence[tuple[str, str]],
             timezone: str = "UTC", hour: int = 7) -> SignUp:
     """Create the pending subscriber and queue their confirmation mail."""
-    address = checked_email(email)
+    address = rules.email(email)
     schedule.zone(timezone)
     checked = [subscriptions.normalize(kind, value) for kind, value in wanted]
     digests.checked(digests.DigestSettings(hour=hour))

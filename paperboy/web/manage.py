@@ -17,7 +17,6 @@ from fastapi.responses import RedirectResponse, Response
 
 from paperboy.accounts import rules
 from paperboy.mail import manage, tokens
-from paperboy.mail.signup import InvalidEmail
 from paperboy.web import auth, outbox
 from paperboy.web import desk as pages
 from paperboy.web.auth import current_user, verify_csrf
@@ -137,7 +136,7 @@ def mail_new_link(request: Request, background: BackgroundTasks, email: Email = 
     auth.rate_limit(request, "mail-link", account=email.strip().lower()[:254])
     try:
         address = manage.request_link(request.app.state.db, email)
-    except InvalidEmail as exc:
+    except rules.InvalidInput as exc:
         return _link_page(request, email, str(exc), 400)
     outbox.mail_soon(request, background)
     days = tokens.MANAGE_MAX_AGE // 86400

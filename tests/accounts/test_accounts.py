@@ -22,7 +22,8 @@ def test_bad_names(value):
 
 
 @pytest.mark.parametrize("value", ["", "ada", "ada@", "@x.org", "a b@x.org", "a@b",
-                                   "x" * 250 + "@x.org", "a@b.c\r\nBcc: x@y.z"])
+                                   "x" * 250 + "@x.org", "a@b.c\r\nBcc: x@y.z",
+                                   "<a@x.org>", "a,b@x.org", "a@x_y.org", "a@x.org."])
 def test_bad_emails(value):
     with pytest.raises(rules.InvalidInput):
         rules.email(value)

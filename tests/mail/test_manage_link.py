@@ -287,7 +287,7 @@ def test_a_new_link_is_mailed_on_request_saying_the_same_for_any_address(db, smt
     assert mail.recipients == ["reader@example.org"]
     assert opened(client, link_in(mail)).status_code == 200
     bad = client.post("/digest/manage/link", data={"csrf_token": token, "email": "nope"})
-    assert bad.status_code == 400 and "email: &#39;nope&#39; is not an email address" in bad.text
+    assert bad.status_code == 400 and "email: not an email address" in bad.text
     assert client.post("/digest/manage/link", data={"email": "reader@example.org"}
                        ).status_code == 403  # no CSRF token
     with db.engine.begin() as conn:  # signed up, never confirmed: no mail but the confirmation

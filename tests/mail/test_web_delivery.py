@@ -67,7 +67,7 @@ def test_sign_up_confirm_then_the_worker_sends_the_digest_at_their_hour(db, smtp
 
 def test_the_signup_form_says_what_is_wrong(web):
     client, _ = web
-    for data, message in [({"email": "nope", "trending": "1"}, "is not an email address"),
+    for data, message in [({"email": "nope", "trending": "1"}, "email: not an email address"),
                           ({"email": "a@b.org"}, "choose at least one"),
                           ({"email": "a@b.org", "category": "no such"}, "category: "),
                           ({"email": "a@b.org", "trending": "1", "timezone": "Mars/Base"},
