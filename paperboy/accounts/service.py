@@ -33,9 +33,8 @@ def sign_in(conn: Connection, login: str, password: str) -> User | None:
     ok, fresh = verify(user.password_hash if user else None, password[:rules.MAX_PASSWORD])
     if not ok or user is None or user.suspended:
         return None
-    if fresh:
-        users.set_password(conn, user.id, fresh)
-        user = users.by_id(conn, user.id)
+    if fresh:  # the same password under stronger parameters: sessions and links stay valid
+        users.rehash_password(conn, user.id, user.password_hash or "", fresh)
     return user
 
 

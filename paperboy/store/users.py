@@ -102,6 +102,12 @@ def set_password(conn: Connection, user_id: int, password_hash: str, *,
         password_hash=password_hash, session_epoch=users.c.session_epoch + 1)).rowcount == 1
 
 
+def rehash_password(conn: Connection, user_id: int, old_hash: str, new_hash: str) -> None:
+    """Store the same password's hash under new parameters, unless it changed meanwhile."""
+    conn.execute(update(users).where(users.c.id == user_id, users.c.password_hash == old_hash)
+                 .values(password_hash=new_hash))
+
+
 def end_sessions(conn: Connection, user_id: int) -> None:
     conn.execute(update(users).where(users.c.id == user_id).values(
         session_epoch=users.c.session_epoch + 1))

@@ -65,6 +65,21 @@ def test_sign_in_by_email_or_name_not_when_suspended(db):
         assert service.sign_in(conn, "ada", "correct horse battery") is None
 
 
+def test_an_old_hash_is_renewed_at_sign_in_without_ending_sessions(db):
+    from argon2 import PasswordHasher
+
+    weak = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
+    with db.engine.begin() as conn:
+        user = users.create(conn, name="ada", email="ada@example.org",
+                            password_hash=weak.hash("correct horse battery"))
+        signed_in = service.sign_in(conn, "ada", "correct horse battery")
+        assert signed_in is not None and signed_in.session_epoch == user.session_epoch
+        renewed = users.by_id(conn, user.id)
+        assert renewed is not None and renewed.session_epoch == user.session_epoch
+        assert renewed.password_hash != user.password_hash
+        assert verify(renewed.password_hash, "correct horse battery") == (True, None)
+
+
 def test_tokens_are_stored_hashed_and_found(db):
     with db.engine.begin() as conn:
         user = service.sign_up(conn, name="ada", email="ada@example.org",
