@@ -89,6 +89,22 @@ def search_papers(
     return JSONResponse([PaperView.of(hit.paper).listing_json() for hit in results.hits])
 
 
+@router.get("/api/papers/{arxiv_id:path}/related", summary="Papers near one paper",
+            responses=NOT_FOUND)
+def related_papers(
+    request: Request, arxiv_id: Annotated[str, Path(description="arXiv id.")],
+    limit: Annotated[int, Query(ge=1, le=50, description="Results.")] = 10,
+) -> JSONResponse:
+    """Its nearest neighbours by meaning (by words while it has no embedding), nearest first;
+    declared before the paper's own path, which would take `/related` as part of the id."""
+    view = _paper(request, arxiv_id)
+    if view is None:
+        return _not_found(arxiv_id)
+    engine: SearchEngine = request.app.state.search
+    return JSONResponse([PaperView.of(hit.paper).listing_json()
+                         for hit in engine.related(view.id, limit=limit)])
+
+
 @router.get("/api/papers/{arxiv_id:path}", summary="One paper", responses=NOT_FOUND)
 def paper(request: Request, arxiv_id: Annotated[str, Path(description="arXiv id.")]
           ) -> JSONResponse:

@@ -160,9 +160,22 @@ def test_one_paper(client):
     assert TIMESTAMP.match(demo["publishedAt"])
 
 
+def test_related_papers(client):
+    """The demo hub has no embeddings: neighbours by words, the paper itself never among them."""
+    response = client.get("/api/papers/2305.14314/related", params={"limit": 5})  # QLoRA
+    related = ids(response)
+    assert len(related) == 5 and "2305.14314" not in related
+    assert {"2106.09685", "2306.00978", "2210.17323"} & set(related)  # LoRA, AWQ, GPTQ
+    assert set(response.json()[0]) >= ITEM_KEYS
+    assert ids(client.get("/api/papers/2305.14314v2/related", params={"limit": 5})) == related
+    assert len(ids(client.get("/api/papers/2305.14314/related"))) == 10
+    refused = client.get("/api/papers/2305.14314/related", params={"limit": 51})
+    assert refused.status_code == 422 and refused.json()["error"].startswith("limit: ")
+
+
 @pytest.mark.parametrize("path", ["/api/papers/2499.99999", "/api/papers/nope",
                                   "/api/papers/hep-th/9901001", "/papers/2499.99999.md",
-                                  "/papers/%3Cscript%3E.md"])
+                                  "/papers/%3Cscript%3E.md", "/api/papers/2499.99999/related"])
 def test_a_missing_paper_is_a_404_in_json(client, path):
     response = client.get(path)
     assert response.status_code == 404
@@ -176,6 +189,7 @@ def test_old_style_ids_are_found(db, tmp_path):
     import_files(db, [str(path)])
     with client_for(db) as client:
         assert client.get("/api/papers/hep-th/9901001").json()["id"] == "hep-th/9901001"
+        assert client.get("/api/papers/hep-th/9901001/related").json() == []  # nothing near
         assert client.get("/papers/hep-th/9901001.md").text.startswith("# Strings\n")
 
 
@@ -303,6 +317,7 @@ def test_openapi_lists_the_endpoints_and_their_parameters(client):
         "/api/papers/search": {"q", "cat", "from", "to", "has_code", "author", "mode",
                                "limit", "p"},
         "/api/papers/{arxiv_id}": {"arxiv_id"},
+        "/api/papers/{arxiv_id}/related": {"arxiv_id", "limit"},
         "/papers/{arxiv_id}.md": {"arxiv_id"},
     }
     for path, names in expected.items():
