@@ -128,6 +128,18 @@ def confirm(conn: Connection, user_id: int) -> None:
                  .values(confirmed_at=datetime.now(UTC)))
 
 
+def rename(conn: Connection, user_id: int, name: str) -> None:
+    """Give the user another name; UserExists("name") if someone has it."""
+    taken = conn.execute(select(users.c.id).where(users.c.name == name)).scalar()
+    if taken is not None and taken != user_id:
+        raise UserExists("name")
+    try:
+        with conn.begin_nested():
+            conn.execute(update(users).where(users.c.id == user_id).values(name=name))
+    except IntegrityError as exc:  # taken by a concurrent sign-up or rename
+        raise UserExists("name") from exc
+
+
 def set_timezone(conn: Connection, user_id: int, timezone: str) -> None:
     conn.execute(update(users).where(users.c.id == user_id).values(timezone=timezone))
 

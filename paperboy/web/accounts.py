@@ -1,5 +1,5 @@
 """Accounts on the web: sign up, sign in and out, and the account page (the address's
-confirmation, password, time zone, API tokens, log out everywhere, delete). Every form posts
+confirmation, name, password, time zone, API tokens, log out everywhere, delete). Every form posts
 its CSRF token; sign-in and sign-up are rate limited per address (and sign-in per account
 too). A sign-up mails a link to confirm the address: digests wait for it (mail/signup.py).
 Forgotten passwords are web/reset.py's."""
@@ -124,6 +124,23 @@ def change_password(request: Request, user: User = Depends(require_user),
     assert fresh is not None
     auth.log_in(request, fresh)  # other sessions ended with the old epoch; this one goes on
     return _account(request, fresh, notice="Password changed; other sessions were signed out.")
+
+
+@router.post("/account/name", dependencies=[Csrf])
+def change_name(request: Request, user: User = Depends(require_user),
+                name: Annotated[str, Form(max_length=64)] = "") -> Response:
+    """A new public name (the one in /u/NAME and beside comments); the old one is free again."""
+    auth.rate_limit(request, "write", user)
+    try:
+        with request.app.state.db.engine.begin() as conn:
+            users.rename(conn, user.id, rules.name(name))
+            fresh = users.by_id(conn, user.id)
+    except rules.InvalidInput as problem:
+        return _account(request, user, error=f"Name: {problem.reason}.")
+    except UserExists:
+        return _account(request, user, error="Name: someone has that name already.")
+    assert fresh is not None
+    return _account(request, fresh, notice=f"You are {fresh.name} now.")
 
 
 @router.post("/account/timezone", dependencies=[Csrf])

@@ -40,7 +40,7 @@ def test_the_session_cookie_is_signed_httponly_and_lax(client):
 def test_every_form_needs_the_csrf_token(client):
     sign_up(client, "ada")
     for url in ("/logout", "/account/password", "/papers/x/upvote", "/collections",
-                "/submit", "/account/delete"):
+                "/submit", "/account/delete", "/account/name"):
         response = client.post(url, data={"csrf_token": "forged"})
         assert response.status_code == 403, url
         response = client.post(url, data={})
@@ -182,3 +182,22 @@ def test_timezone_is_checked(client):
     good = post(client, "/account/timezone", {"timezone": "Europe/Paris"}, form_page="/account")
     assert good.status_code == 303
     assert 'value="Europe/Paris"' in client.get("/account").text
+
+
+def test_a_name_can_be_changed_to_a_free_one(client):
+    sign_up(client, "bob")
+    post(client, "/logout", form_page="/account")
+    sign_up(client, "ada")
+    for name, problem in [("bob", "someone has that name already"), ("admin", "is reserved"),
+                          ("x", "2 to 32 characters"), ("<b>", "2 to 32 characters")]:
+        refused = post(client, "/account/name", {"name": name}, form_page="/account")
+        assert refused.status_code == 400 and problem in refused.text, name
+    same = post(client, "/account/name", {"name": "ada"}, form_page="/account")
+    assert same.status_code == 200 and "You are ada now." in same.text
+    renamed = post(client, "/account/name", {"name": " Grace "}, form_page="/account")
+    assert renamed.status_code == 200 and "You are grace now." in renamed.text
+    assert 'href="/u/grace"' in client.get("/").text  # still signed in
+    assert client.get("/u/grace").status_code == 200
+    assert client.get("/u/ada").status_code == 404
+    post(client, "/logout", form_page="/account")
+    assert sign_in(client, "grace").status_code == 303
