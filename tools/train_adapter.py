@@ -13,8 +13,8 @@ Batches hold papers of one primary category, so the negatives are on the same su
 --hard-negatives each pair also brings a paper BM25 ranks high for its query (2nd to 8th,
 never the paper itself), which the model must learn to put below the right one.
 Needs `pip install peft` (training only); bf16 autocast, dropout off (on CPU dropout over the
-attention maps costs three times the forward pass). The shipped adapter, four runs on two
-cores (3.3 s a step, 7 s with hard negatives):
+attention maps costs three times the forward pass). The shipped adapter, five runs on two
+cores (3.3 s a step, 7-8 s with hard negatives):
 
     T=tools/train_adapter.py P=../shared/corpus/arxiv_large.jsonl.gz E="--exclude ../shared/eval/*/"
     .venv/bin/python $T $P run1 $E --minutes 58                        # 1,028 steps
@@ -23,7 +23,9 @@ cores (3.3 s a step, 7 s with hard negatives):
         --minutes 55                                                   # 472 steps
     .venv/bin/python $T $P run4 $E --resume run3/final --seed 37 --lr 2e-4 --hard-negatives \
         --minutes 55                                                   # 478 steps
-    .venv/bin/python $T --export run4/final
+    .venv/bin/python $T $P run5 $E --resume run4/final --seed 41 --lr 2e-4 --hard-negatives \
+        --minutes 50                                                   # 428 steps
+    .venv/bin/python $T --export run5/final
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 ADAPTER_PATH = Path(__file__).with_name("minilm_arxiv_lora.safetensors")
-ADAPTER_NAME = "arxiv-lora-3"  # part of the model name stored with every vector
+ADAPTER_NAME = "arxiv-lora-4"  # part of the model name stored with every vector
 
 Matrix = npt.NDArray[np.float32]
 
