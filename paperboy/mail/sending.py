@@ -29,12 +29,34 @@ def claim(db: Database, settings: Settings, user_id: int, kind: str, period: str
     """The ledger row, claimed for sending; None if it is done or another sender holds it
     (a sender that died holds it for `mail_lease` seconds)."""
     now = datetime.now(UTC)
-    lease = timedelta(seconds=settings.mail_lease)
     with db.engine.begin() as conn:
         row = deliveries.ensure(conn, user_id, kind, period, now)
-        if row.done or not deliveries.claim(conn, row.id, now, lease):
+        if row.done or not deliveries.claim(conn, row.id, now, _lease(settings)):
             return None
     return row
+
+
+def claim_row(db: Database, settings: Settings, row: deliveries.Delivery) -> bool:
+    """Claim a row read earlier (deliveries.ensure_all), right before its mail goes out; False
+    if it is done or another sender holds it now."""
+    with db.engine.begin() as conn:
+        return deliveries.claim(conn, row.id, datetime.now(UTC), _lease(settings))
+
+
+def record_empty(db: Database, settings: Settings, row: deliveries.Delivery,
+                 contents: deliveries.Contents) -> bool:
+    """Claim a row and record it empty in one transaction (no mail goes out, so there is no
+    moment between the two to crash in); False if it is done or another sender holds it."""
+    now = datetime.now(UTC)
+    with db.engine.begin() as conn:
+        if not deliveries.claim(conn, row.id, now, _lease(settings)):
+            return False
+        deliveries.mark_empty(conn, row.id, now, contents)
+    return True
+
+
+def _lease(settings: Settings) -> timedelta:
+    return timedelta(seconds=settings.mail_lease)
 
 
 def message_id(row: deliveries.Delivery, domain: str) -> str:

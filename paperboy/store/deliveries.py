@@ -10,6 +10,7 @@ and the papers it showed, from which the reader's next digest is made (mail/scop
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -74,6 +75,37 @@ def ensure(conn: Connection, user_id: int, kind: str, period: str, now: datetime
     return found
 
 
+def ensure_all(conn: Connection, kind: str, wanted: Sequence[tuple[int, str]], now: datetime
+               ) -> dict[tuple[int, str], Delivery]:
+    """The ledger rows of these (user, period) mails, by (user, period), those missing created
+    pending (as `ensure` does for one; a pending row is only a mail not sent yet)."""
+    found = _rows_of(conn, kind, wanted)
+    missing = [w for w in dict.fromkeys(wanted) if w not in found]
+    if not missing:
+        return found
+    try:
+        with conn.begin_nested():
+            conn.execute(insert(deliveries), [
+                {"user_id": user_id, "kind": kind, "period": period, "status": "pending",
+                 "created_at": now, "updated_at": now} for user_id, period in missing])
+    except IntegrityError:  # a concurrent sender created some of them: one at a time then
+        for user_id, period in missing:
+            ensure(conn, user_id, kind, period, now)
+    return found | _rows_of(conn, kind, missing)
+
+
+def _rows_of(conn: Connection, kind: str, wanted: Sequence[tuple[int, str]]
+             ) -> dict[tuple[int, str], Delivery]:
+    if not wanted:
+        return {}
+    query = select(deliveries).where(
+        deliveries.c.kind == kind, deliveries.c.user_id.in_(sorted({u for u, _ in wanted})),
+        deliveries.c.period.in_(sorted({p for _, p in wanted})))
+    pairs = set(wanted)
+    rows = (_one(row) for row in conn.execute(query))
+    return {(r.user_id, r.period): r for r in rows if (r.user_id, r.period) in pairs}
+
+
 def get(conn: Connection, user_id: int, kind: str, period: str) -> Delivery | None:
     row = conn.execute(select(deliveries).where(
         deliveries.c.user_id == user_id, deliveries.c.kind == kind,
@@ -133,20 +165,40 @@ def release(conn: Connection, delivery_id: int, now: datetime) -> None:
 def previous(conn: Connection, user_id: int, kind: str, before: str) -> Delivery | None:
     """The user's latest sent or empty row of this kind for a period before `before` (a failed
     or unfinished one never reached them)."""
-    row = conn.execute(select(deliveries).where(
-        deliveries.c.user_id == user_id, deliveries.c.kind == kind,
-        deliveries.c.period < before, deliveries.c.status.in_(REACHED))
-        .order_by(deliveries.c.period.desc()).limit(1)).first()
-    return _one(row) if row else None
+    return previous_all(conn, kind, {user_id: before}).get(user_id)
+
+
+def previous_all(conn: Connection, kind: str, before: Mapping[int, str]) -> dict[int, Delivery]:
+    """`previous` of several users at once: user id -> their row before their period."""
+    found: dict[int, Delivery] = {}
+    for period in set(before.values()):
+        user_ids = [user_id for user_id, p in before.items() if p == period]
+        latest = (select(deliveries.c.user_id, func.max(deliveries.c.period).label("period"))
+                  .where(deliveries.c.user_id.in_(user_ids), deliveries.c.kind == kind,
+                         deliveries.c.period < period, deliveries.c.status.in_(REACHED))
+                  .group_by(deliveries.c.user_id).subquery())
+        query = select(deliveries).join(latest, and_(
+            deliveries.c.user_id == latest.c.user_id, deliveries.c.period == latest.c.period,
+            deliveries.c.kind == kind))
+        found |= {row.user_id: row for row in map(_one, conn.execute(query))}
+    return found
 
 
 def shown(conn: Connection, user_id: int, kind: str) -> set[int]:
     """The papers the user's sent rows of this kind showed them."""
-    query = (select(delivery_papers.c.paper_id)
+    return shown_to(conn, kind, [user_id]).get(user_id, set())
+
+
+def shown_to(conn: Connection, kind: str, user_ids: Iterable[int]) -> dict[int, set[int]]:
+    """`shown` of several users at once: user id -> papers (users shown none left out)."""
+    query = (select(deliveries.c.user_id, delivery_papers.c.paper_id)
              .join(deliveries, deliveries.c.id == delivery_papers.c.delivery_id)
-             .where(deliveries.c.user_id == user_id, deliveries.c.kind == kind,
+             .where(deliveries.c.user_id.in_(list(user_ids)), deliveries.c.kind == kind,
                     deliveries.c.status == "sent"))
-    return set(conn.execute(query).scalars())
+    found: dict[int, set[int]] = {}
+    for user_id, paper_id in conn.execute(query):
+        found.setdefault(user_id, set()).add(paper_id)
+    return found
 
 
 def unfinished(conn: Connection, kind: str, now: datetime) -> list[Delivery]:
