@@ -5,14 +5,43 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from email.headerregistry import Address
+from email.headerregistry import Address, BaseHeader, HeaderRegistry
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, getaddresses
+from functools import cache, lru_cache
+from typing import Any
 
 from paperboy.mail.render import Rendered
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+_STDLIB_HEADERS = HeaderRegistry()
+
+
+@cache
+def _header_class(name: str) -> Any:
+    return _STDLIB_HEADERS[name]
+
+
+@lru_cache(maxsize=4096)
+def _parsed(name: str, value: str) -> BaseHeader:
+    header: BaseHeader = _header_class(name.lower())(name, value)
+    return header
+
+
+class _ParsedOnce(HeaderRegistry):
+    """The stdlib's header classes, each made once, and text values parsed once: the stdlib
+    makes a new class for every header it parses, and a run's mails repeat most of their
+    header values (sender, subject, content types). Parsed headers are immutable."""
+
+    def __getitem__(self, name: str) -> Any:
+        return _header_class(name.lower())
+
+    def __call__(self, name: str, value: Any) -> Any:
+        return _parsed(name, value) if isinstance(value, str) else self[name](name, value)
+
+
+_POLICY = SMTP.clone(header_factory=_ParsedOnce())
 
 
 def one_line(text: str, limit: int = 200) -> str:
@@ -28,7 +57,7 @@ def build(*, mail_from: str, to_email: str, to_name: str | None, rendered: Rende
           message_id: str, date: datetime, unsubscribe_url: str | None = None) -> EmailMessage:
     """The message. `message_id` is stable per ledger row, so a resend after a crash carries
     the same Message-ID and receivers can tell it is the same mail."""
-    message = EmailMessage(policy=SMTP)
+    message = EmailMessage(policy=_POLICY)
     name, address = getaddresses([mail_from])[0]
     username, _, domain = address.rpartition("@")
     message["From"] = Address(one_line(name), username, domain)
