@@ -47,8 +47,8 @@ class Target:
 
 @dataclass(frozen=True)
 class Prepared:
-    """A target's digest made ready: its reader, its scope and its ledger row (None: a dry
-    run, which writes nothing)."""
+    """A target's digest made ready: its reader, its scope and its ledger row as it was then
+    (None: none yet)."""
 
     reader: Reader
     scope: Scope
@@ -146,26 +146,22 @@ def _outcomes(ctx: DigestContext, mailer: Mailer | None, targets: list[Target],
     """Each target and what became of its digest, in order, `BATCH` prepared at a time."""
     for start in range(0, len(targets), BATCH):
         batch = targets[start:start + BATCH]
-        for target, ready in zip(batch, prepare(ctx.db, batch, dry_run), strict=True):
+        for target, ready in zip(batch, prepare(ctx.db, batch), strict=True):
             yield target, _one(ctx, mailer, target, ready, report, dry_run, sleep)
 
 
-def prepare(db: Database, targets: Sequence[Target], dry_run: bool) -> list[Prepared]:
-    """The targets' digests made ready, their ledger rows created if missing (not claimed).
+def prepare(db: Database, targets: Sequence[Target]) -> list[Prepared]:
+    """The targets' digests made ready (nothing is written: a row is made when claimed).
 
     Their reading state is read before each row is claimed (the claim comes right before
     the send), and that is safe: a row another sender finishes meanwhile fails our claim
     and is not sent twice, and what an earlier digest of another period showed can only
     change meanwhile through a second run for the same reader, which could as well have
     finished while one digest was being sent."""
-    now = datetime.now(UTC)
     wanted = [(t.recipient.user_id, t.key) for t in targets]
     users = [user_id for user_id, _ in wanted]
-    rows: dict[tuple[int, str], deliveries.Delivery] = {}
-    if not dry_run:
-        with db.engine.begin() as conn:
-            rows = deliveries.ensure_all(conn, KIND, wanted, now)
     with db.engine.connect() as conn:
+        rows = deliveries.get_all(conn, KIND, wanted)
         subs = subscriptions.for_users(conn, users)
         before = deliveries.previous_all(conn, KIND, dict(wanted))
         shown = deliveries.shown_to(conn, KIND, users)
@@ -183,28 +179,30 @@ def _recommended(subs: list[subscriptions.Subscription] | None) -> bool:
 def _one(ctx: DigestContext, mailer: Mailer | None, target: Target, ready: Prepared,
          report: RunReport, dry_run: bool, sleep: Callable[[float], None]) -> str:
     r, settings, row = target.recipient, ctx.settings, ready.row
-    if row is not None and row.done:
+    if not dry_run and row is not None and row.done:
         return "done_before"
     with ctx.db.engine.connect() as conn:
         value = compose(ctx, conn, ready.reader, ready.scope)
     if value.empty and not settings.digest_send_empty:
-        if row is not None and not sending.record_empty(ctx.db, settings, row, value.contents):
+        if not dry_run and not sending.record_empty(ctx.db, settings, r.user_id, KIND,
+                                                    target.key, row, value.contents):
             return _why_not_claimed(ctx.db, r.user_id, target.key)
         return "empty"
     text = rendered(settings, value, r.session_epoch)
-    if dry_run or mailer is None or row is None:
+    if dry_run or mailer is None:
         report.previews.append({"to": r.email, "subject": text.subject, "period": target.key,
                                 "papers": [{"id": i.paper.id, "title": i.paper.title,
                                             "reasons": list(i.reasons)} for i in value.items],
                                 "total": value.total, "text": text.text})
         return "preview"
     assert settings.mail_from is not None
+    row = sending.claim_read(ctx.db, settings, r.user_id, KIND, target.key, row)
+    if row is None:
+        return _why_not_claimed(ctx.db, r.user_id, target.key)
     message = build(mail_from=settings.mail_from, to_email=r.email, to_name=r.name,
                     rendered=text, date=datetime.now(UTC),
                     message_id=sending.message_id(row, sender_domain(settings.mail_from)),
                     unsubscribe_url=unsubscribe_url(settings, r.user_id, r.email))
-    if not sending.claim_row(ctx.db, settings, row):
-        return _why_not_claimed(ctx.db, r.user_id, target.key)
     try:
         return sending.deliver(ctx.db, settings, mailer, row, message, len(value.items),
                                sleep=sleep, contents=value.contents)

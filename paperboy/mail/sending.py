@@ -13,6 +13,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 
+from sqlalchemy import Connection
+
 from paperboy.config import Settings
 from paperboy.mail.smtp import Mailer, PermanentFailure, TemporaryFailure
 from paperboy.store import Database, deliveries
@@ -30,33 +32,44 @@ def claim(db: Database, settings: Settings, user_id: int, kind: str, period: str
     (a sender that died holds it for `mail_lease` seconds)."""
     now = datetime.now(UTC)
     with db.engine.begin() as conn:
-        row = deliveries.ensure(conn, user_id, kind, period, now)
-        if row.done or not deliveries.claim(conn, row.id, now, _lease(settings)):
-            return None
-    return row
+        return _claimed(conn, settings, deliveries.ensure(conn, user_id, kind, period, now), now)
 
 
-def claim_row(db: Database, settings: Settings, row: deliveries.Delivery) -> bool:
-    """Claim a row read earlier (deliveries.ensure_all), right before its mail goes out; False
-    if it is done or another sender holds it now."""
-    with db.engine.begin() as conn:
-        return deliveries.claim(conn, row.id, datetime.now(UTC), _lease(settings))
-
-
-def record_empty(db: Database, settings: Settings, row: deliveries.Delivery,
-                 contents: deliveries.Contents) -> bool:
-    """Claim a row and record it empty in one transaction (no mail goes out, so there is no
-    moment between the two to crash in); False if it is done or another sender holds it."""
+def claim_read(db: Database, settings: Settings, user_id: int, kind: str, period: str,
+               known: deliveries.Delivery | None) -> deliveries.Delivery | None:
+    """`claim`, for a row read earlier (deliveries.get_all): `known` is that row, None if
+    there was none then (it is created without reading it again)."""
     now = datetime.now(UTC)
     with db.engine.begin() as conn:
-        if not deliveries.claim(conn, row.id, now, _lease(settings)):
+        return _claimed(conn, settings, _made(conn, user_id, kind, period, known, now), now)
+
+
+def record_empty(db: Database, settings: Settings, user_id: int, kind: str, period: str,
+                 known: deliveries.Delivery | None, contents: deliveries.Contents) -> bool:
+    """`claim_read` and record the row empty, in one transaction (no mail goes out, so there
+    is no moment between the two to crash in); False if it is done or another sender holds
+    it."""
+    now = datetime.now(UTC)
+    with db.engine.begin() as conn:
+        row = _claimed(conn, settings, _made(conn, user_id, kind, period, known, now), now)
+        if row is None:
             return False
         deliveries.mark_empty(conn, row.id, now, contents)
     return True
 
 
-def _lease(settings: Settings) -> timedelta:
-    return timedelta(seconds=settings.mail_lease)
+def _made(conn: Connection, user_id: int, kind: str, period: str,
+          known: deliveries.Delivery | None, now: datetime) -> deliveries.Delivery:
+    return (known or deliveries.create(conn, user_id, kind, period, now)
+            or deliveries.ensure(conn, user_id, kind, period, now))
+
+
+def _claimed(conn: Connection, settings: Settings, row: deliveries.Delivery, now: datetime
+             ) -> deliveries.Delivery | None:
+    lease = timedelta(seconds=settings.mail_lease)
+    if row.done or not deliveries.claim(conn, row.id, now, lease):
+        return None
+    return row
 
 
 def message_id(row: deliveries.Delivery, domain: str) -> str:

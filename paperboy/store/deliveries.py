@@ -61,41 +61,29 @@ class Failure:
 
 def ensure(conn: Connection, user_id: int, kind: str, period: str, now: datetime) -> Delivery:
     """The ledger row for this mail, created pending if there is none yet."""
-    found = get(conn, user_id, kind, period)
-    if found is None:
-        try:
-            with conn.begin_nested():
-                conn.execute(insert(deliveries).values(
-                    user_id=user_id, kind=kind, period=period, status="pending",
-                    created_at=now, updated_at=now))
-        except IntegrityError:  # a concurrent sender created it first
-            pass
-        found = get(conn, user_id, kind, period)
+    found = (get(conn, user_id, kind, period) or create(conn, user_id, kind, period, now)
+             or get(conn, user_id, kind, period))  # a concurrent sender created it first
     assert found is not None
     return found
 
 
-def ensure_all(conn: Connection, kind: str, wanted: Sequence[tuple[int, str]], now: datetime
-               ) -> dict[tuple[int, str], Delivery]:
-    """The ledger rows of these (user, period) mails, by (user, period), those missing created
-    pending (as `ensure` does for one; a pending row is only a mail not sent yet)."""
-    found = _rows_of(conn, kind, wanted)
-    missing = [w for w in dict.fromkeys(wanted) if w not in found]
-    if not missing:
-        return found
+def create(conn: Connection, user_id: int, kind: str, period: str, now: datetime
+           ) -> Delivery | None:
+    """A new pending ledger row for this mail; None if there is one already."""
     try:
         with conn.begin_nested():
-            conn.execute(insert(deliveries), [
-                {"user_id": user_id, "kind": kind, "period": period, "status": "pending",
-                 "created_at": now, "updated_at": now} for user_id, period in missing])
-    except IntegrityError:  # a concurrent sender created some of them: one at a time then
-        for user_id, period in missing:
-            ensure(conn, user_id, kind, period, now)
-    return found | _rows_of(conn, kind, missing)
+            row = conn.execute(insert(deliveries).values(
+                user_id=user_id, kind=kind, period=period, status="pending",
+                created_at=now, updated_at=now).returning(*deliveries.c)).one()
+    except IntegrityError:
+        return None
+    return _one(row)
 
 
-def _rows_of(conn: Connection, kind: str, wanted: Sequence[tuple[int, str]]
-             ) -> dict[tuple[int, str], Delivery]:
+def get_all(conn: Connection, kind: str, wanted: Sequence[tuple[int, str]]
+            ) -> dict[tuple[int, str], Delivery]:
+    """`get` of several (user, period) mails at once, by (user, period); missing ones left
+    out."""
     if not wanted:
         return {}
     query = select(deliveries).where(

@@ -157,12 +157,3 @@ def test_a_digest_another_sender_claims_after_it_was_read_is_not_sent_twice(hub,
     assert (report.sent, report.held) == (1, 1)
     assert [r.recipients[0] for r in smtp.received] == ["ada@example.org"]
 
-
-def test_digests_a_dead_run_made_ready_are_sent_by_the_next(hub, smtp, settings_for, db):
-    targets = runs.for_date(hub, DAY)
-    runs.prepare(hub, targets, dry_run=False)  # then it died: rows made, none claimed
-    with db.engine.connect() as conn:
-        assert deliveries.counts(conn) == {"pending": 2}
-    report = runs.send(hub, settings_for(smtp.url), targets)
-    assert (report.sent, report.held) == (2, 0)
-    assert len(smtp.received) == 2

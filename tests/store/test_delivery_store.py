@@ -141,17 +141,16 @@ def test_a_finished_digest_keeps_its_cut_off_and_papers_for_the_next_one(db, ada
         assert deliveries.shown(conn, bob.id, "digest") == set()
 
 
-def test_ledger_rows_are_made_and_read_for_many_readers_at_once(db, ada):
+def test_ledger_rows_are_read_for_many_readers_at_once(db, ada):
     lease = timedelta(minutes=10)
     with db.engine.begin() as conn:
         bob = users.create(conn, name="bob", email="bob@example.org", confirmed=True)
-        old = deliveries.ensure(conn, ada.id, "digest", "2026-11-22", NOW)
         wanted = [(ada.id, "2026-11-22"), (bob.id, "2026-11-22"), (ada.id, "2026-11-23")]
-        rows = deliveries.ensure_all(conn, "digest", wanted, NOW)
-        assert set(rows) == set(wanted)
-        assert rows[(ada.id, "2026-11-22")] == old
-        assert {row.status for row in rows.values()} == {"pending"}
-        assert deliveries.ensure_all(conn, "digest", wanted, NOW) == rows
+        rows = {(u, p): deliveries.create(conn, u, "digest", p, NOW) for u, p in wanted}
+        assert deliveries.create(conn, ada.id, "digest", "2026-11-22", NOW) is None  # made
+        assert deliveries.ensure(conn, ada.id, "digest", "2026-11-22", NOW) == rows[wanted[0]]
+        assert deliveries.get_all(conn, "digest", [*wanted, (bob.id, "2026-11-23")]) == rows
+        assert deliveries.get_all(conn, "digest", []) == {}
         for key in wanted:
             assert deliveries.claim(conn, rows[key].id, NOW, lease)
             deliveries.mark_empty(conn, rows[key].id, NOW, deliveries.Contents(NOW))
