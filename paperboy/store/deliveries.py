@@ -14,10 +14,22 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Integer,
+    String,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
-from paperboy.store.schema import deliveries, delivery_papers, users
+from paperboy.store.schema import UTCDateTime, deliveries, delivery_papers, users
 
 FINAL = ("sent", "empty", "failed")
 REACHED = ("sent", "empty")  # finished, and the reader had all there was: a digest to go on from
@@ -59,6 +71,26 @@ class Failure:
     delivery: Delivery
 
 
+# What each mail does to the ledger, built once (building them was most of their cost).
+_ROW_ID = bindparam("row_id", type_=Integer)
+_AT = bindparam("at", type_=UTCDateTime)
+_CREATE = insert(deliveries).returning(*deliveries.c)
+_CLAIM = (update(deliveries)
+          .where(deliveries.c.id == _ROW_ID, or_(
+              deliveries.c.status == "pending",
+              and_(deliveries.c.status == "retry", or_(deliveries.c.next_attempt_at.is_(None),
+                                                       deliveries.c.next_attempt_at <= _AT)),
+              and_(deliveries.c.status == "sending", deliveries.c.lease_until < _AT)))
+          .values(status="sending", lease_until=bindparam("until", type_=UTCDateTime),
+                  attempts=deliveries.c.attempts + 1, updated_at=_AT))
+_SENT = (update(deliveries).where(deliveries.c.id == _ROW_ID)
+         .values(status="sent", lease_until=None, updated_at=_AT, sent_at=_AT, error=None,
+                 message_id=bindparam("message_id", type_=String),
+                 papers=bindparam("papers", type_=Integer),
+                 cutoff=bindparam("cut", type_=UTCDateTime)))
+_FORGET_PAPERS = delete(delivery_papers).where(delivery_papers.c.delivery_id == _ROW_ID)
+
+
 def ensure(conn: Connection, user_id: int, kind: str, period: str, now: datetime) -> Delivery:
     """The ledger row for this mail, created pending if there is none yet."""
     found = (get(conn, user_id, kind, period) or create(conn, user_id, kind, period, now)
@@ -72,9 +104,9 @@ def create(conn: Connection, user_id: int, kind: str, period: str, now: datetime
     """A new pending ledger row for this mail; None if there is one already."""
     try:
         with conn.begin_nested():
-            row = conn.execute(insert(deliveries).values(
-                user_id=user_id, kind=kind, period=period, status="pending",
-                created_at=now, updated_at=now).returning(*deliveries.c)).one()
+            row = conn.execute(_CREATE, {"user_id": user_id, "kind": kind, "period": period,
+                                         "status": "pending", "created_at": now,
+                                         "updated_at": now}).one()
     except IntegrityError:
         return None
     return _one(row)
@@ -108,23 +140,14 @@ def by_id(conn: Connection, delivery_id: int) -> Delivery | None:
 
 def claim(conn: Connection, delivery_id: int, now: datetime, lease: timedelta) -> bool:
     """Take the row for sending until `now + lease`; False if it is done, held or not due."""
-    claimable = or_(
-        deliveries.c.status == "pending",
-        and_(deliveries.c.status == "retry",
-             or_(deliveries.c.next_attempt_at.is_(None), deliveries.c.next_attempt_at <= now)),
-        and_(deliveries.c.status == "sending", deliveries.c.lease_until < now),
-    )
-    result = conn.execute(update(deliveries)
-                          .where(deliveries.c.id == delivery_id, claimable)
-                          .values(status="sending", lease_until=now + lease,
-                                  attempts=deliveries.c.attempts + 1, updated_at=now))
+    result = conn.execute(_CLAIM, {"row_id": delivery_id, "at": now, "until": now + lease})
     return result.rowcount == 1
 
 
 def mark_sent(conn: Connection, delivery_id: int, message_id: str, papers: int,
               now: datetime, contents: Contents | None = None) -> None:
-    _finish(conn, delivery_id, now, status="sent", message_id=message_id, papers=papers,
-            sent_at=now, error=None, cutoff=contents.cutoff if contents else None)
+    conn.execute(_SENT, {"row_id": delivery_id, "at": now, "message_id": message_id,
+                         "papers": papers, "cut": contents.cutoff if contents else None})
     if contents is not None:
         _keep_papers(conn, delivery_id, contents.paper_ids)
 
@@ -230,7 +253,7 @@ def _finish(conn: Connection, delivery_id: int, now: datetime, **values: object)
 
 def _keep_papers(conn: Connection, delivery_id: int, paper_ids: tuple[int, ...]) -> None:
     """Record the papers a sent row showed (over those of a sender that outlived its lease)."""
-    conn.execute(delete(delivery_papers).where(delivery_papers.c.delivery_id == delivery_id))
+    conn.execute(_FORGET_PAPERS, {"row_id": delivery_id})
     if not paper_ids:
         return
     try:
