@@ -1,10 +1,18 @@
 """A mail as bytes for SMTP: multipart/alternative (plain text first, HTML preferred), headers
-built by the stdlib `email` package so names and subjects cannot inject headers."""
+built and folded by the stdlib `email` package so names and subjects cannot inject headers.
+
+The body is put together here rather than by the email package's generator (which wrote it a
+line at a time and searched it for its boundary: a third of sending a digest): two UTF-8 parts,
+quoted-printable, between boundaries that quoted-printable text cannot hold (it never has two
+"=" in a row, and every boundary starts with fifteen).
+"""
 
 from __future__ import annotations
 
 import binascii
 import re
+import secrets
+from dataclasses import dataclass
 from datetime import datetime
 from email.headerregistry import Address, BaseHeader, HeaderRegistry
 from email.message import EmailMessage
@@ -54,8 +62,20 @@ def sender_domain(mail_from: str) -> str:
     return getaddresses([mail_from])[0][1].rpartition("@")[2] or "localhost"
 
 
+@dataclass(frozen=True)
+class Mail:
+    """A message as SMTP sends it. `international`: an address is not ASCII, so the server
+    must take SMTPUTF8 (the headers then hold UTF-8, as smtplib.send_message would send)."""
+
+    sender: str
+    recipient: str
+    message_id: str
+    data: bytes
+    international: bool = False
+
+
 def build(*, mail_from: str, to_email: str, to_name: str | None, rendered: Rendered,
-          message_id: str, date: datetime, unsubscribe_url: str | None = None) -> EmailMessage:
+          message_id: str, date: datetime, unsubscribe_url: str | None = None) -> Mail:
     """The message. `message_id` is stable per ledger row, so a resend after a crash carries
     the same Message-ID and receivers can tell it is the same mail."""
     message = EmailMessage(policy=_POLICY)
@@ -73,16 +93,24 @@ def build(*, mail_from: str, to_email: str, to_name: str | None, rendered: Rende
         message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         message["Auto-Submitted"] = "auto-generated"
-    message["Content-Type"] = "multipart/alternative"
-    message.set_payload([_text_part(rendered.text, "plain"), _text_part(rendered.html, "html")])
-    return message
+    boundary = f"{'=' * 15}{secrets.token_hex(12)}=="
+    message["Content-Type"] = f'multipart/alternative; boundary="{boundary}"'
+    sender = message["From"].addresses[0].addr_spec
+    recipient = message["To"].addresses[0].addr_spec
+    international = not f"{sender}{recipient}".isascii()
+    policy = _POLICY.clone(utf8=True) if international else _POLICY
+    headers = b"".join(policy.fold_binary(key, value) for key, value in message.raw_items())
+    parts = [_text_part(rendered.text, "plain"), _text_part(rendered.html, "html")]
+    body = b"".join(b"--%s\r\n%s\r\n" % (boundary.encode(), part) for part in parts)
+    return Mail(sender, recipient, message_id,
+                b"%s\r\n%s--%s--\r\n" % (headers, body, boundary.encode()), international)
 
 
-def _text_part(text: str, subtype: str) -> EmailMessage:
-    """A UTF-8 text part, quoted-printable by binascii (in C: the email package's encoder is
-    pure Python, and choosing an encoding ran it twice; a fifth of making a digest's mail)."""
-    part = EmailMessage(policy=_POLICY)
-    part["Content-Type"] = f'text/{subtype}; charset="utf-8"'
-    part["Content-Transfer-Encoding"] = "quoted-printable"
-    part.set_payload(binascii.b2a_qp(text.encode(), istext=True).decode("ascii"))
-    return part
+def _text_part(text: str, subtype: str) -> bytes:
+    """A UTF-8 text part with its headers, quoted-printable by binascii (in C: the email
+    package's encoder is pure Python). Line ends are CRLF whatever the text had (\\r, \\n or
+    \\r\\n), and the text ends with one, as the email package does."""
+    lines = b"\n".join(text.encode().splitlines()) + b"\n"
+    encoded = binascii.b2a_qp(lines, istext=True).replace(b"\n", b"\r\n")
+    return (b'Content-Type: text/%s; charset="utf-8"\r\n'
+            b"Content-Transfer-Encoding: quoted-printable\r\n\r\n%s" % (subtype.encode(), encoded))

@@ -11,11 +11,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
 
 from sqlalchemy import Connection
 
 from paperboy.config import Settings
+from paperboy.mail.message import Mail
 from paperboy.mail.smtp import Mailer, PermanentFailure, TemporaryFailure
 from paperboy.store import Database, deliveries
 
@@ -77,7 +77,7 @@ def message_id(row: deliveries.Delivery, domain: str) -> str:
 
 
 def deliver(db: Database, settings: Settings, mailer: Mailer, row: deliveries.Delivery,
-            message: EmailMessage, papers: int, *,
+            message: Mail, papers: int, *,
             sleep: Callable[[float], None] = time.sleep,
             contents: deliveries.Contents | None = None) -> str:
     """Send a claimed row's message; the status it ends in (sent, retry or failed). A sent
@@ -105,7 +105,7 @@ def deliver(db: Database, settings: Settings, mailer: Mailer, row: deliveries.De
                 raise ServerUnavailable(str(exc)) from None
             return "retry"
         with db.engine.begin() as conn:
-            deliveries.mark_sent(conn, row.id, str(message["Message-ID"]), papers,
+            deliveries.mark_sent(conn, row.id, message.message_id, papers,
                                  datetime.now(UTC), contents)
         return "sent"
     raise AssertionError("unreachable")
