@@ -146,11 +146,11 @@ def _outcomes(ctx: DigestContext, mailer: Mailer | None, targets: list[Target],
     """Each target and what became of its digest, in order, `BATCH` prepared at a time."""
     for start in range(0, len(targets), BATCH):
         batch = targets[start:start + BATCH]
-        for target, ready in zip(batch, prepare(ctx.db, batch), strict=True):
+        for target, ready in zip(batch, _prepare(ctx.db, batch), strict=True):
             yield target, _one(ctx, mailer, target, ready, report, dry_run, sleep)
 
 
-def prepare(db: Database, targets: Sequence[Target]) -> list[Prepared]:
+def _prepare(db: Database, targets: Sequence[Target]) -> list[Prepared]:
     """The targets' digests made ready (nothing is written: a row is made when claimed).
 
     Their reading state is read before each row is claimed (the claim comes right before
