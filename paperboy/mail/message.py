@@ -4,17 +4,16 @@ built and folded by the stdlib `email` package so names and subjects cannot inje
 The body is put together here rather than by the email package's generator (which wrote it a
 line at a time and searched it for its boundary: a third of sending a digest): two UTF-8 parts,
 quoted-printable, between boundaries that quoted-printable text cannot hold (it never has two
-"=" in a row, and every boundary starts with fifteen).
+"=" in a row, and the boundary starts with fifteen).
 """
 
 from __future__ import annotations
 
 import binascii
 import re
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from email.headerregistry import Address, BaseHeader, HeaderRegistry
+from email.headerregistry import Address, HeaderRegistry
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, getaddresses
@@ -25,6 +24,8 @@ from paperboy.mail.render import Rendered
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 _STDLIB_HEADERS = HeaderRegistry()
+# Any boundary starting with fifteen "=" will do (see above): one for every mail.
+_BOUNDARY = f"{'=' * 15}paperboy-alternative=="
 
 
 @cache
@@ -32,25 +33,15 @@ def _header_class(name: str) -> Any:
     return _STDLIB_HEADERS[name]
 
 
-@lru_cache(maxsize=4096)
-def _parsed(name: str, value: str) -> BaseHeader:
-    header: BaseHeader = _header_class(name.lower())(name, value)
-    return header
-
-
-class _ParsedOnce(HeaderRegistry):
-    """The stdlib's header classes, each made once, and text values parsed once: the stdlib
-    makes a new class for every header it parses, and a run's mails repeat most of their
-    header values (sender, subject, content types). Parsed headers are immutable."""
+class _HeaderClasses(HeaderRegistry):
+    """The stdlib's header classes, each made once (it made a new class for every header)."""
 
     def __getitem__(self, name: str) -> Any:
         return _header_class(name.lower())
 
-    def __call__(self, name: str, value: Any) -> Any:
-        return _parsed(name, value) if isinstance(value, str) else self[name](name, value)
 
-
-_POLICY = SMTP.clone(header_factory=_ParsedOnce())
+_POLICY = SMTP.clone(header_factory=_HeaderClasses())
+_UTF8_POLICY = _POLICY.clone(utf8=True)
 
 
 def one_line(text: str, limit: int = 200) -> str:
@@ -78,32 +69,38 @@ def build(*, mail_from: str, to_email: str, to_name: str | None, rendered: Rende
           message_id: str, date: datetime, unsubscribe_url: str | None = None) -> Mail:
     """The message. `message_id` is stable per ledger row, so a resend after a crash carries
     the same Message-ID and receivers can tell it is the same mail."""
-    message = EmailMessage(policy=_POLICY)
+    addresses = EmailMessage(policy=_POLICY)
     name, address = getaddresses([mail_from])[0]
     username, _, domain = address.rpartition("@")
-    message["From"] = Address(one_line(name), username, domain)
+    addresses["From"] = Address(one_line(name), username, domain)
     to_user, _, to_domain = to_email.rpartition("@")
-    message["To"] = Address(one_line(to_name or ""), to_user, to_domain)
-    message["Subject"] = one_line(rendered.subject, 300)
-    message["Date"] = format_datetime(date)
-    message["Message-ID"] = message_id
-    message["MIME-Version"] = "1.0"
+    addresses["To"] = Address(one_line(to_name or ""), to_user, to_domain)
+    sender = addresses["From"].addresses[0].addr_spec
+    recipient = addresses["To"].addresses[0].addr_spec
+    international = not f"{sender}{recipient}".isascii()
+    fields = [("Subject", one_line(rendered.subject, 300)), ("Date", format_datetime(date)),
+              ("Message-ID", message_id), ("MIME-Version", "1.0")]
     if unsubscribe_url:
         # RFC 8058: a POST to this URL with List-Unsubscribe=One-Click unsubscribes.
-        message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
-        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-        message["Auto-Submitted"] = "auto-generated"
-    boundary = f"{'=' * 15}{secrets.token_hex(12)}=="
-    message["Content-Type"] = f'multipart/alternative; boundary="{boundary}"'
-    sender = message["From"].addresses[0].addr_spec
-    recipient = message["To"].addresses[0].addr_spec
-    international = not f"{sender}{recipient}".isascii()
-    policy = _POLICY.clone(utf8=True) if international else _POLICY
-    headers = b"".join(policy.fold_binary(key, value) for key, value in message.raw_items())
+        fields += [("List-Unsubscribe", f"<{unsubscribe_url}>"),
+                   ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+                   ("Auto-Submitted", "auto-generated")]
+    fields.append(("Content-Type", f'multipart/alternative; boundary="{_BOUNDARY}"'))
+    policy = _UTF8_POLICY if international else _POLICY
+    headers = b"".join([*(policy.fold_binary(key, value) for key, value in addresses.raw_items()),
+                        *(_folded(key, value, international) for key, value in fields)])
     parts = [_text_part(rendered.text, "plain"), _text_part(rendered.html, "html")]
-    body = b"".join(b"--%s\r\n%s\r\n" % (boundary.encode(), part) for part in parts)
+    body = b"".join(b"--%s\r\n%s\r\n" % (_BOUNDARY.encode(), part) for part in parts)
     return Mail(sender, recipient, message_id,
-                b"%s\r\n%s--%s--\r\n" % (headers, body, boundary.encode()), international)
+                b"%s\r\n%s--%s--\r\n" % (headers, body, _BOUNDARY.encode()), international)
+
+
+@lru_cache(maxsize=4096)
+def _folded(name: str, value: str, international: bool) -> bytes:
+    """A header as the email package checks, parses and folds it, once per value (most
+    repeat from mail to mail: the subject, the date, the content type)."""
+    policy = _UTF8_POLICY if international else _POLICY
+    return policy.fold_binary(name, policy.header_store_parse(name, value)[1])
 
 
 def _text_part(text: str, subtype: str) -> bytes:
