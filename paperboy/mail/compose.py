@@ -113,7 +113,7 @@ class DigestContext:
     _bylines: dict[Period, dict[int, str]] = field(default_factory=dict)
     _followed: dict[tuple[Scope, str, str], list[int]] = field(default_factory=dict)
     _shared: dict[Scope, Shared] = field(default_factory=dict)
-    _views: dict[int, PaperView] = field(default_factory=dict)
+    _views: dict[tuple[Period, int], PaperView] = field(default_factory=dict)
 
     def pool(self, conn: Connection, window: Period) -> Pool:
         if window not in self._pools:
@@ -165,11 +165,11 @@ class DigestContext:
             self._shared[scope] = Shared(found.papers, found.hot, self.negatives)
         return self._shared[scope]
 
-    def view(self, key: int, paper: PaperRecord) -> PaperView:
-        """The paper as a mail shows it (made once per run: papers are shown to many)."""
-        if key not in self._views:
-            self._views[key] = PaperView.of(paper)
-        return self._views[key]
+    def view(self, conn: Connection, window: Period, key: int) -> PaperView:
+        """A paper of the window as a mail shows it (made once: papers are shown to many)."""
+        if (window, key) not in self._views:
+            self._views[(window, key)] = PaperView.of(self.pool(conn, window).papers[key])
+        return self._views[(window, key)]
 
     def matching(self, conn: Connection, window: Period, query: str) -> list[int]:
         """The window's papers matching a saved search, best first."""
@@ -191,7 +191,7 @@ def compose(ctx: DigestContext, conn: Connection, reader: Reader, scope: Scope) 
     cap = ctx.settings.digest_max_papers
     base = ctx.settings.base_url
     papers = found.papers
-    items = [DigestItem(ctx.view(p.key, papers[p.key]), p.reasons,
+    items = [DigestItem(ctx.view(conn, scope.window, p.key), p.reasons,
                         f"{base}/papers/{papers[p.key].uid}", p.key) for p in picks[:cap]]
     more = None
     if len(picks) > cap:
