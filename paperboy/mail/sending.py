@@ -60,6 +60,7 @@ def record_empty(db: Database, settings: Settings, user_id: int, kind: str, peri
 
 def _made(conn: Connection, user_id: int, kind: str, period: str,
           known: deliveries.Delivery | None, now: datetime) -> deliveries.Delivery:
+    """The row as read before; else a new one; else the one a concurrent sender just made."""
     return (known or deliveries.create(conn, user_id, kind, period, now)
             or deliveries.ensure(conn, user_id, kind, period, now))
 
