@@ -264,7 +264,8 @@ def cold_start(candidates: Sequence[tuple[int, Sequence[str]]], liked: Sequence[
     matched = [(-sum(weight[c] for c in set(categories)), heat.get(key, len(heat)), key)
                for key, categories in candidates if any(c in weight for c in categories)]
     picked = [key for *_, key in sorted(matched)]
-    picked += [key for key in trending if key not in set(picked)]
+    chosen = set(picked)
+    picked += [key for key in trending if key not in chosen]
     return picked[:limit]
 
 

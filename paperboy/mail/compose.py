@@ -4,7 +4,9 @@ with a link to the rest.
 
 A `DigestContext` lives for one run and caches what its users share: each window's papers
 (read once: the moment they are read is the cut-off of every digest made from them), the
-papers of each scope in trending order, saved-search results, the negatives sample.
+papers of each scope in trending order, saved-search results, the papers each author and
+category picks, the recommendations' shared work (mail/recommend.py). A reader's picks are
+these less the papers they were shown before (leaving papers out changes no other's order).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from sqlalchemy import Connection
 
 from paperboy import ranking
 from paperboy.config import Settings
-from paperboy.mail.recommend import Negatives, recommend
+from paperboy.mail.recommend import Negatives, Shared, recommend
 from paperboy.mail.scope import Scope
 from paperboy.models import PaperRecord
 from paperboy.ranking import Period
@@ -38,6 +40,18 @@ class DigestItem:
     reasons: tuple[str, ...]
     url: str
     paper_id: int  # the paper's row
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Whom a digest is for and what it is made from."""
+
+    user_id: int
+    email: str
+    name: str
+    subscriptions: list[Subscription]
+    shown: AbstractSet[int] = frozenset()  # papers their earlier digests showed
+    positives: AbstractSet[int] | None = None  # upvoted or collected; None: read when needed
 
 
 @dataclass(frozen=True)
@@ -97,6 +111,9 @@ class DigestContext:
     _candidates: dict[Scope, Candidates] = field(default_factory=dict)
     _searches: dict[tuple[Period, str], list[int]] = field(default_factory=dict)
     _bylines: dict[Period, dict[int, str]] = field(default_factory=dict)
+    _followed: dict[tuple[Scope, str, str], list[int]] = field(default_factory=dict)
+    _shared: dict[Scope, Shared] = field(default_factory=dict)
+    _views: dict[tuple[Period, int], PaperView] = field(default_factory=dict)
 
     def pool(self, conn: Connection, window: Period) -> Pool:
         if window not in self._pools:
@@ -127,6 +144,33 @@ class DigestContext:
                 for key, p in self.pool(conn, window).papers.items()}
         return self._bylines[window]
 
+    def followed(self, conn: Connection, scope: Scope, sub: Subscription) -> list[int]:
+        """The papers in scope an author or category subscription picks, hottest first."""
+        key = (scope, sub.kind, sub.value)
+        if key not in self._followed:
+            found = self.candidates(conn, scope)
+            if sub.kind == "author":
+                wanted, bylines = f" {ranking.fold_name(sub.value)} ", self.bylines(conn,
+                                                                                   scope.window)
+                picked = [k for k in found.hot if wanted in bylines[k]]
+            else:
+                picked = [k for k in found.hot if _in_category(found.papers[k], sub.value)]
+            self._followed[key] = picked
+        return self._followed[key]
+
+    def shared(self, conn: Connection, scope: Scope) -> Shared:
+        """The scope's papers as recommendations pick among them."""
+        if scope not in self._shared:
+            found = self.candidates(conn, scope)
+            self._shared[scope] = Shared(found.papers, found.hot, self.negatives)
+        return self._shared[scope]
+
+    def view(self, conn: Connection, window: Period, key: int) -> PaperView:
+        """A paper of the window as a mail shows it (made once: papers are shown to many)."""
+        if (window, key) not in self._views:
+            self._views[(window, key)] = PaperView.of(self.pool(conn, window).papers[key])
+        return self._views[(window, key)]
+
     def matching(self, conn: Connection, window: Period, query: str) -> list[int]:
         """The window's papers matching a saved search, best first."""
         if (window, query) not in self._searches:
@@ -138,19 +182,16 @@ class DigestContext:
         return self._searches[(window, query)]
 
 
-def compose(ctx: DigestContext, conn: Connection, user_id: int, email: str, name: str,
-            scope: Scope, subscriptions: list[Subscription],
-            shown: AbstractSet[int] = frozenset()) -> Digest:
-    """The digest of `scope` for one user, without the papers they were `shown` before."""
+def compose(ctx: DigestContext, conn: Connection, reader: Reader, scope: Scope) -> Digest:
+    """The digest of `scope` for one reader, without the papers they were shown before."""
     cutoff = ctx.pool(conn, scope.window).read_at
-    found = ctx.candidates(conn, scope).without(shown)
-    groups = [_picks(ctx, conn, user_id, scope.window, found, sub, subscriptions)
-              for sub in subscriptions]
+    found = ctx.candidates(conn, scope).without(reader.shown)
+    groups = [_picks(ctx, conn, reader, scope, found, sub) for sub in reader.subscriptions]
     picks = ranking.merge_picks(groups)
     cap = ctx.settings.digest_max_papers
     base = ctx.settings.base_url
     papers = found.papers
-    items = [DigestItem(PaperView.of(papers[p.key]), p.reasons,
+    items = [DigestItem(ctx.view(conn, scope.window, p.key), p.reasons,
                         f"{base}/papers/{papers[p.key].uid}", p.key) for p in picks[:cap]]
     more = None
     if len(picks) > cap:
@@ -158,30 +199,35 @@ def compose(ctx: DigestContext, conn: Connection, user_id: int, email: str, name
         first = min([scope.period.first, *(day for day in days if day is not None)])
         more = f"{base}/digest?" + urlencode({"from": first.isoformat(),
                                               "to": scope.period.last.isoformat()})
-    return Digest(user_id, email, name, scope.period, items, len(picks), more, cutoff)
+    return Digest(reader.user_id, reader.email, reader.name, scope.period, items, len(picks),
+                  more, cutoff)
 
 
-def _picks(ctx: DigestContext, conn: Connection, user_id: int, window: Period,
-           found: Candidates, sub: Subscription, every: list[Subscription]
-           ) -> list[tuple[int, str]]:
+def _picks(ctx: DigestContext, conn: Connection, reader: Reader, scope: Scope,
+           found: Candidates, sub: Subscription) -> list[tuple[int, str]]:
     papers, hot = found.papers, found.hot
     if sub.kind == "query":
         return [(key, f"matches your search '{sub.value}'")
-                for key in ctx.matching(conn, window, sub.value) if key in papers]
+                for key in ctx.matching(conn, scope.window, sub.value) if key in papers]
     if sub.kind == "author":
-        wanted, bylines = f" {ranking.fold_name(sub.value)} ", ctx.bylines(conn, window)
-        return [(key, f"by {sub.value}, an author you follow") for key in hot
-                if wanted in bylines[key]]
+        return [(key, f"by {sub.value}, an author you follow")
+                for key in ctx.followed(conn, scope, sub) if key in papers]
     if sub.kind == "category":
-        return [(key, f"in {sub.value}, a category you follow") for key in hot
-                if any(c == sub.value or c.startswith(f"{sub.value}.")
-                       for c in papers[key].categories)]
+        return [(key, f"in {sub.value}, a category you follow")
+                for key in ctx.followed(conn, scope, sub) if key in papers]
     if sub.kind == "trending":
         return [(key, f"trending #{rank}")
                 for rank, key in enumerate(hot[:sub.trending_count], start=1)]
-    liked = [s.value for s in every if s.kind == "category"]
-    recommended = recommend(conn, user_id, papers, hot, liked,
-                            ctx.settings.digest_recommendations, ctx.negatives)
+    liked = [s.value for s in reader.subscriptions if s.kind == "category"]
+    own = (reader.positives if reader.positives is not None
+           else set(digest_papers.positives(conn, reader.user_id)))
+    recommended = recommend(conn, own, ctx.shared(conn, scope), liked,
+                            ctx.settings.digest_recommendations, allowed=papers)
     reason = ("recommended for you (from your categories and what is trending)"
               if recommended.cold else "recommended for you")
     return [(key, reason) for key in recommended.paper_ids]
+
+
+def _in_category(paper: PaperRecord, category: str) -> bool:
+    """Whether the paper is in this category or one under it (cs: cs.LG, cs.CL...)."""
+    return any(c == category or c.startswith(f"{category}.") for c in paper.categories)

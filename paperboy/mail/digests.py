@@ -4,31 +4,34 @@
 what the worker sends (each user's digest once their hour has come in their time zone). A
 digest holds what is new to its reader since their previous one (scope.py); the ledger keeps
 what each held, written with its final status.
+
+A run goes `BATCH` readers at a time: their ledger rows and what their digests are made from
+(subscriptions, previous digest, papers shown before, own papers) are read in a few queries,
+then each digest is composed, rendered, claimed and sent (sending.py) on its own.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Connection
-
 from paperboy import schedule
 from paperboy.config import Settings
 from paperboy.mail import links, render, sending, tokens
-from paperboy.mail.compose import Digest, DigestContext, compose
+from paperboy.mail.compose import Digest, DigestContext, Reader, compose
 from paperboy.mail.message import build, sender_domain
 from paperboy.mail.scope import Scope, Since, for_digest
 from paperboy.mail.smtp import Mailer, target_from
 from paperboy.ranking import Period
 from paperboy.search.engine import SearchEngine
-from paperboy.store import Database, deliveries, digests, subscriptions
+from paperboy.store import Database, deliveries, digest_papers, digests, subscriptions
 from paperboy.store.digests import Recipient
 
 KIND = "digest"
+BATCH = 100  # readers prepared together
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,16 @@ class Target:
     def key(self) -> str:
         """The ledger's period: the last day covered (one digest per user and last day)."""
         return self.period.last.isoformat()
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A target's digest made ready: its reader, its scope and its ledger row as it was then
+    (None: none yet)."""
+
+    reader: Reader
+    scope: Scope
+    row: deliveries.Delivery | None
 
 
 @dataclass
@@ -92,8 +105,8 @@ def preview(db: Database, settings: Settings, search: SearchEngine, user_id: int
     preview: new or not, shown before or not)."""
     ctx = DigestContext(db, settings, datetime.now(UTC), search)
     with db.engine.connect() as conn:
-        subs = subscriptions.for_user(conn, user_id)
-        return compose(ctx, conn, user_id, email, name, Scope.of_period(period), subs)
+        reader = Reader(user_id, email, name, subscriptions.for_user(conn, user_id))
+        return compose(ctx, conn, reader, Scope.of_period(period))
 
 
 def rendered(settings: Settings, value: Digest, epoch: int) -> render.Rendered:
@@ -117,8 +130,7 @@ def send(db: Database, settings: Settings, targets: list[Target], *, dry_run: bo
         return report
     ctx = DigestContext(db, settings, datetime.now(UTC), search or SearchEngine(db))
     with _mailer(settings, dry_run) as mailer:
-        for target in targets:
-            status = _one(ctx, mailer, target, report, dry_run, sleep)
+        for target, status in _outcomes(ctx, mailer, targets, report, dry_run, sleep):
             if status != "preview":
                 setattr(report, status, getattr(report, status) + 1)
             if progress:
@@ -128,29 +140,65 @@ def send(db: Database, settings: Settings, targets: list[Target], *, dry_run: bo
     return report
 
 
-def _one(ctx: DigestContext, mailer: Mailer | None, target: Target, report: RunReport,
-         dry_run: bool, sleep: Callable[[float], None]) -> str:
-    r, settings = target.recipient, ctx.settings
-    row = None if dry_run else sending.claim(ctx.db, settings, r.user_id, KIND, target.key)
-    if not dry_run and row is None:
-        return _why_not_claimed(ctx.db, r.user_id, target.key)
+def _outcomes(ctx: DigestContext, mailer: Mailer | None, targets: list[Target],
+              report: RunReport, dry_run: bool, sleep: Callable[[float], None]
+              ) -> Iterator[tuple[Target, str]]:
+    """Each target and what became of its digest, in order, `BATCH` prepared at a time."""
+    for start in range(0, len(targets), BATCH):
+        batch = targets[start:start + BATCH]
+        for target, ready in zip(batch, _prepare(ctx.db, batch), strict=True):
+            yield target, _one(ctx, mailer, target, ready, report, dry_run, sleep)
+
+
+def _prepare(db: Database, targets: Sequence[Target]) -> list[Prepared]:
+    """The targets' digests made ready (nothing is written: a row is made when claimed).
+
+    Their reading state is read before each row is claimed (the claim comes right before
+    the send), and that is safe: a row another sender finishes meanwhile fails our claim
+    and is not sent twice, and what an earlier digest of another period showed can only
+    change meanwhile through a second run for the same reader, which could as well have
+    finished while one digest was being sent."""
+    wanted = [(t.recipient.user_id, t.key) for t in targets]
+    users = [user_id for user_id, _ in wanted]
+    with db.engine.connect() as conn:
+        rows = deliveries.get_all(conn, KIND, wanted)
+        subs = subscriptions.for_users(conn, users)
+        before = deliveries.previous_all(conn, KIND, dict(wanted))
+        shown = deliveries.shown_to(conn, KIND, users)
+        own = digest_papers.positives_of(conn, [u for u in users if _recommended(subs.get(u))])
+    return [Prepared(Reader(r.user_id, r.email, r.name, subs.get(r.user_id, []),
+                            shown.get(r.user_id, frozenset()), own.get(r.user_id, frozenset())),
+                     scope_of(t, before.get(r.user_id)), rows.get((r.user_id, t.key)))
+            for t in targets for r in [t.recipient]]
+
+
+def _recommended(subs: list[subscriptions.Subscription] | None) -> bool:
+    return any(s.kind == "recommended" for s in subs or ())
+
+
+def _one(ctx: DigestContext, mailer: Mailer | None, target: Target, ready: Prepared,
+         report: RunReport, dry_run: bool, sleep: Callable[[float], None]) -> str:
+    r, settings, row = target.recipient, ctx.settings, ready.row
+    if not dry_run and row is not None and row.done:
+        return "done_before"
     with ctx.db.engine.connect() as conn:
-        subs = subscriptions.for_user(conn, r.user_id)
-        value = compose(ctx, conn, r.user_id, r.email, r.name, scope_of(conn, target), subs,
-                        deliveries.shown(conn, r.user_id, KIND))
+        value = compose(ctx, conn, ready.reader, ready.scope)
     if value.empty and not settings.digest_send_empty:
-        if row is not None:
-            with ctx.db.engine.begin() as conn:
-                deliveries.mark_empty(conn, row.id, datetime.now(UTC), value.contents)
+        if not dry_run and not sending.record_empty(ctx.db, settings, r.user_id, KIND,
+                                                    target.key, row, value.contents):
+            return _why_not_claimed(ctx.db, r.user_id, target.key)
         return "empty"
     text = rendered(settings, value, r.session_epoch)
-    if dry_run or mailer is None or row is None:
+    if dry_run or mailer is None:
         report.previews.append({"to": r.email, "subject": text.subject, "period": target.key,
                                 "papers": [{"id": i.paper.id, "title": i.paper.title,
                                             "reasons": list(i.reasons)} for i in value.items],
                                 "total": value.total, "text": text.text})
         return "preview"
     assert settings.mail_from is not None
+    row = sending.claim_read(ctx.db, settings, r.user_id, KIND, target.key, row)
+    if row is None:
+        return _why_not_claimed(ctx.db, r.user_id, target.key)
     message = build(mail_from=settings.mail_from, to_email=r.email, to_name=r.name,
                     rendered=text, date=datetime.now(UTC),
                     message_id=sending.message_id(row, sender_domain(settings.mail_from)),
@@ -163,15 +211,14 @@ def _one(ctx: DigestContext, mailer: Mailer | None, target: Target, report: RunR
         return "retry"
 
 
-def scope_of(conn: Connection, target: Target) -> Scope:
-    """What the target's digest may hold: what is new since the reader's previous digest (the
-    latest sent or empty one before it that kept its cut-off; none: the period's papers)."""
-    r = target.recipient
-    before = deliveries.previous(conn, r.user_id, KIND, before=target.key)
+def scope_of(target: Target, before: deliveries.Delivery | None) -> Scope:
+    """What the target's digest may hold: what is new since the reader's previous digest
+    `before` (the latest sent or empty one before it, deliveries.previous; if it kept its
+    cut-off) or, without one, the period's papers."""
     since = None
     if before is not None and before.cutoff is not None:
         since = Since(date.fromisoformat(before.period), before.cutoff)
-    return for_digest(target.period, r.settings.frequency, since)
+    return for_digest(target.period, target.recipient.settings.frequency, since)
 
 
 def _why_not_claimed(db: Database, user_id: int, key: str) -> str:

@@ -11,9 +11,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
+
+from sqlalchemy import Connection
 
 from paperboy.config import Settings
+from paperboy.mail.message import Mail
 from paperboy.mail.smtp import Mailer, PermanentFailure, TemporaryFailure
 from paperboy.store import Database, deliveries
 
@@ -29,11 +31,45 @@ def claim(db: Database, settings: Settings, user_id: int, kind: str, period: str
     """The ledger row, claimed for sending; None if it is done or another sender holds it
     (a sender that died holds it for `mail_lease` seconds)."""
     now = datetime.now(UTC)
-    lease = timedelta(seconds=settings.mail_lease)
     with db.engine.begin() as conn:
-        row = deliveries.ensure(conn, user_id, kind, period, now)
-        if row.done or not deliveries.claim(conn, row.id, now, lease):
-            return None
+        return _claimed(conn, settings, deliveries.ensure(conn, user_id, kind, period, now), now)
+
+
+def claim_read(db: Database, settings: Settings, user_id: int, kind: str, period: str,
+               known: deliveries.Delivery | None) -> deliveries.Delivery | None:
+    """`claim`, for a row read earlier (deliveries.get_all): `known` is that row, None if
+    there was none then (it is created without reading it again)."""
+    now = datetime.now(UTC)
+    with db.engine.begin() as conn:
+        return _claimed(conn, settings, _made(conn, user_id, kind, period, known, now), now)
+
+
+def record_empty(db: Database, settings: Settings, user_id: int, kind: str, period: str,
+                 known: deliveries.Delivery | None, contents: deliveries.Contents) -> bool:
+    """`claim_read` and record the row empty, in one transaction (no mail goes out, so there
+    is no moment between the two to crash in); False if it is done or another sender holds
+    it."""
+    now = datetime.now(UTC)
+    with db.engine.begin() as conn:
+        row = _claimed(conn, settings, _made(conn, user_id, kind, period, known, now), now)
+        if row is None:
+            return False
+        deliveries.mark_empty(conn, row.id, now, contents)
+    return True
+
+
+def _made(conn: Connection, user_id: int, kind: str, period: str,
+          known: deliveries.Delivery | None, now: datetime) -> deliveries.Delivery:
+    """The row as read before; else a new one; else the one a concurrent sender just made."""
+    return (known or deliveries.create(conn, user_id, kind, period, now)
+            or deliveries.ensure(conn, user_id, kind, period, now))
+
+
+def _claimed(conn: Connection, settings: Settings, row: deliveries.Delivery, now: datetime
+             ) -> deliveries.Delivery | None:
+    lease = timedelta(seconds=settings.mail_lease)
+    if row.done or not deliveries.claim(conn, row.id, now, lease):
+        return None
     return row
 
 
@@ -42,7 +78,7 @@ def message_id(row: deliveries.Delivery, domain: str) -> str:
 
 
 def deliver(db: Database, settings: Settings, mailer: Mailer, row: deliveries.Delivery,
-            message: EmailMessage, papers: int, *,
+            message: Mail, papers: int, *,
             sleep: Callable[[float], None] = time.sleep,
             contents: deliveries.Contents | None = None) -> str:
     """Send a claimed row's message; the status it ends in (sent, retry or failed). A sent
@@ -70,7 +106,7 @@ def deliver(db: Database, settings: Settings, mailer: Mailer, row: deliveries.De
                 raise ServerUnavailable(str(exc)) from None
             return "retry"
         with db.engine.begin() as conn:
-            deliveries.mark_sent(conn, row.id, str(message["Message-ID"]), papers,
+            deliveries.mark_sent(conn, row.id, message.message_id, papers,
                                  datetime.now(UTC), contents)
         return "sent"
     raise AssertionError("unreachable")

@@ -10,11 +10,11 @@ from __future__ import annotations
 import smtplib
 import socket
 import ssl
-from email.message import EmailMessage
 from types import TracebackType
 
 from paperboy.config import Settings, SmtpTarget, smtp_target
 from paperboy.errors import ConfigError
+from paperboy.mail.message import Mail
 
 
 class SendFailure(Exception):
@@ -47,7 +47,7 @@ def target_from(settings: Settings) -> SmtpTarget:
 
 
 class Mailer:
-    """`with Mailer(target) as mailer: mailer.send(message)`; reconnects after a failure."""
+    """`with Mailer(target) as mailer: mailer.send(mail)`; reconnects after a failure."""
 
     def __init__(self, target: SmtpTarget, timeout: float = 30.0) -> None:
         self.target = target
@@ -61,10 +61,11 @@ class Mailer:
                  tb: TracebackType | None) -> None:
         self.close()
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, mail: Mail) -> None:
         try:
             smtp = self._connection()
-            refused = smtp.send_message(message)
+            refused = smtp.sendmail(mail.sender, [mail.recipient], mail.data,
+                                    _options(smtp, mail.international))
         except smtplib.SMTPAuthenticationError as exc:
             self.close()
             raise ConfigError(f"SMTP {self.target.host}: login refused ({exc.smtp_code})") from None
@@ -122,6 +123,17 @@ class Mailer:
             smtp.close()
             raise
         return smtp
+
+
+def _options(smtp: smtplib.SMTP, international: bool) -> tuple[str, ...]:
+    """MAIL FROM options: a non-ASCII address needs SMTPUTF8 (as smtplib.send_message asks)."""
+    if not international:
+        return ()
+    smtp.ehlo_or_helo_if_needed()
+    if not smtp.has_extn("smtputf8"):
+        raise smtplib.SMTPNotSupportedError("an address is not ASCII, and the server does not "
+                                            "take SMTPUTF8")
+    return ("SMTPUTF8", "BODY=8BITMIME")
 
 
 def _by_code(code: int, reason: str, connection: bool = False) -> SendFailure:

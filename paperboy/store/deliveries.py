@@ -10,13 +10,26 @@ and the papers it showed, from which the reader's next digest is made (mail/scop
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Integer,
+    String,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
-from paperboy.store.schema import deliveries, delivery_papers, users
+from paperboy.store.schema import UTCDateTime, deliveries, delivery_papers, users
 
 FINAL = ("sent", "empty", "failed")
 REACHED = ("sent", "empty")  # finished, and the reader had all there was: a digest to go on from
@@ -58,20 +71,59 @@ class Failure:
     delivery: Delivery
 
 
+# What each mail does to the ledger, built once (building them was most of their cost).
+_ROW_ID = bindparam("row_id", type_=Integer)
+_AT = bindparam("at", type_=UTCDateTime)
+_CREATE = insert(deliveries).returning(*deliveries.c)
+_CLAIM = (update(deliveries)
+          .where(deliveries.c.id == _ROW_ID, or_(
+              deliveries.c.status == "pending",
+              and_(deliveries.c.status == "retry", or_(deliveries.c.next_attempt_at.is_(None),
+                                                       deliveries.c.next_attempt_at <= _AT)),
+              and_(deliveries.c.status == "sending", deliveries.c.lease_until < _AT)))
+          .values(status="sending", lease_until=bindparam("until", type_=UTCDateTime),
+                  attempts=deliveries.c.attempts + 1, updated_at=_AT))
+_SENT = (update(deliveries).where(deliveries.c.id == _ROW_ID)
+         .values(status="sent", lease_until=None, updated_at=_AT, sent_at=_AT, error=None,
+                 message_id=bindparam("message_id", type_=String),
+                 papers=bindparam("papers", type_=Integer),
+                 cutoff=bindparam("cut", type_=UTCDateTime)))
+_FORGET_PAPERS = delete(delivery_papers).where(delivery_papers.c.delivery_id == _ROW_ID)
+
+
 def ensure(conn: Connection, user_id: int, kind: str, period: str, now: datetime) -> Delivery:
     """The ledger row for this mail, created pending if there is none yet."""
-    found = get(conn, user_id, kind, period)
-    if found is None:
-        try:
-            with conn.begin_nested():
-                conn.execute(insert(deliveries).values(
-                    user_id=user_id, kind=kind, period=period, status="pending",
-                    created_at=now, updated_at=now))
-        except IntegrityError:  # a concurrent sender created it first
-            pass
-        found = get(conn, user_id, kind, period)
+    found = (get(conn, user_id, kind, period) or create(conn, user_id, kind, period, now)
+             or get(conn, user_id, kind, period))  # a concurrent sender created it first
     assert found is not None
     return found
+
+
+def create(conn: Connection, user_id: int, kind: str, period: str, now: datetime
+           ) -> Delivery | None:
+    """A new pending ledger row for this mail; None if there is one already."""
+    try:
+        with conn.begin_nested():
+            row = conn.execute(_CREATE, {"user_id": user_id, "kind": kind, "period": period,
+                                         "status": "pending", "created_at": now,
+                                         "updated_at": now}).one()
+    except IntegrityError:
+        return None
+    return _one(row)
+
+
+def get_all(conn: Connection, kind: str, wanted: Sequence[tuple[int, str]]
+            ) -> dict[tuple[int, str], Delivery]:
+    """`get` of several (user, period) mails at once, by (user, period); missing ones left
+    out."""
+    if not wanted:
+        return {}
+    query = select(deliveries).where(
+        deliveries.c.kind == kind, deliveries.c.user_id.in_(sorted({u for u, _ in wanted})),
+        deliveries.c.period.in_(sorted({p for _, p in wanted})))
+    pairs = set(wanted)
+    rows = (_one(row) for row in conn.execute(query))
+    return {(r.user_id, r.period): r for r in rows if (r.user_id, r.period) in pairs}
 
 
 def get(conn: Connection, user_id: int, kind: str, period: str) -> Delivery | None:
@@ -88,23 +140,14 @@ def by_id(conn: Connection, delivery_id: int) -> Delivery | None:
 
 def claim(conn: Connection, delivery_id: int, now: datetime, lease: timedelta) -> bool:
     """Take the row for sending until `now + lease`; False if it is done, held or not due."""
-    claimable = or_(
-        deliveries.c.status == "pending",
-        and_(deliveries.c.status == "retry",
-             or_(deliveries.c.next_attempt_at.is_(None), deliveries.c.next_attempt_at <= now)),
-        and_(deliveries.c.status == "sending", deliveries.c.lease_until < now),
-    )
-    result = conn.execute(update(deliveries)
-                          .where(deliveries.c.id == delivery_id, claimable)
-                          .values(status="sending", lease_until=now + lease,
-                                  attempts=deliveries.c.attempts + 1, updated_at=now))
+    result = conn.execute(_CLAIM, {"row_id": delivery_id, "at": now, "until": now + lease})
     return result.rowcount == 1
 
 
 def mark_sent(conn: Connection, delivery_id: int, message_id: str, papers: int,
               now: datetime, contents: Contents | None = None) -> None:
-    _finish(conn, delivery_id, now, status="sent", message_id=message_id, papers=papers,
-            sent_at=now, error=None, cutoff=contents.cutoff if contents else None)
+    conn.execute(_SENT, {"row_id": delivery_id, "at": now, "message_id": message_id,
+                         "papers": papers, "cut": contents.cutoff if contents else None})
     if contents is not None:
         _keep_papers(conn, delivery_id, contents.paper_ids)
 
@@ -133,20 +176,40 @@ def release(conn: Connection, delivery_id: int, now: datetime) -> None:
 def previous(conn: Connection, user_id: int, kind: str, before: str) -> Delivery | None:
     """The user's latest sent or empty row of this kind for a period before `before` (a failed
     or unfinished one never reached them)."""
-    row = conn.execute(select(deliveries).where(
-        deliveries.c.user_id == user_id, deliveries.c.kind == kind,
-        deliveries.c.period < before, deliveries.c.status.in_(REACHED))
-        .order_by(deliveries.c.period.desc()).limit(1)).first()
-    return _one(row) if row else None
+    return previous_all(conn, kind, {user_id: before}).get(user_id)
+
+
+def previous_all(conn: Connection, kind: str, before: Mapping[int, str]) -> dict[int, Delivery]:
+    """`previous` of several users at once: user id -> their row before their period."""
+    found: dict[int, Delivery] = {}
+    for period in set(before.values()):
+        user_ids = [user_id for user_id, p in before.items() if p == period]
+        latest = (select(deliveries.c.user_id, func.max(deliveries.c.period).label("period"))
+                  .where(deliveries.c.user_id.in_(user_ids), deliveries.c.kind == kind,
+                         deliveries.c.period < period, deliveries.c.status.in_(REACHED))
+                  .group_by(deliveries.c.user_id).subquery())
+        query = select(deliveries).join(latest, and_(
+            deliveries.c.user_id == latest.c.user_id, deliveries.c.period == latest.c.period,
+            deliveries.c.kind == kind))
+        found |= {row.user_id: row for row in map(_one, conn.execute(query))}
+    return found
 
 
 def shown(conn: Connection, user_id: int, kind: str) -> set[int]:
     """The papers the user's sent rows of this kind showed them."""
-    query = (select(delivery_papers.c.paper_id)
+    return shown_to(conn, kind, [user_id]).get(user_id, set())
+
+
+def shown_to(conn: Connection, kind: str, user_ids: Iterable[int]) -> dict[int, set[int]]:
+    """`shown` of several users at once: user id -> papers (users shown none left out)."""
+    query = (select(deliveries.c.user_id, delivery_papers.c.paper_id)
              .join(deliveries, deliveries.c.id == delivery_papers.c.delivery_id)
-             .where(deliveries.c.user_id == user_id, deliveries.c.kind == kind,
+             .where(deliveries.c.user_id.in_(list(user_ids)), deliveries.c.kind == kind,
                     deliveries.c.status == "sent"))
-    return set(conn.execute(query).scalars())
+    found: dict[int, set[int]] = {}
+    for user_id, paper_id in conn.execute(query):
+        found.setdefault(user_id, set()).add(paper_id)
+    return found
 
 
 def unfinished(conn: Connection, kind: str, now: datetime) -> list[Delivery]:
@@ -190,7 +253,7 @@ def _finish(conn: Connection, delivery_id: int, now: datetime, **values: object)
 
 def _keep_papers(conn: Connection, delivery_id: int, paper_ids: tuple[int, ...]) -> None:
     """Record the papers a sent row showed (over those of a sender that outlived its lease)."""
-    conn.execute(delete(delivery_papers).where(delivery_papers.c.delivery_id == delivery_id))
+    conn.execute(_FORGET_PAPERS, {"row_id": delivery_id})
     if not paper_ids:
         return
     try:

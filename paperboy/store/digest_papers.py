@@ -7,7 +7,7 @@ Embeddings are float32 bytes in `paper_index.vector` on SQLite and a pgvector co
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 import numpy as np
@@ -91,11 +91,20 @@ def _array(value: object) -> Matrix:
 
 def positives(conn: Connection, user_id: int) -> list[int]:
     """Papers the user upvoted or put in one of their collections."""
-    voted = select(votes.c.paper_id).where(votes.c.user_id == user_id)
-    collected = (select(collection_items.c.paper_id)
+    return sorted(positives_of(conn, [user_id]).get(user_id, ()))
+
+
+def positives_of(conn: Connection, user_ids: Iterable[int]) -> dict[int, set[int]]:
+    """`positives` of several users at once (users with none left out)."""
+    wanted = list(user_ids)
+    voted = select(votes.c.user_id, votes.c.paper_id).where(votes.c.user_id.in_(wanted))
+    collected = (select(collections.c.user_id, collection_items.c.paper_id)
                  .join(collections, collections.c.id == collection_items.c.collection_id)
-                 .where(collections.c.user_id == user_id))
-    return sorted(conn.execute(union(voted, collected)).scalars())
+                 .where(collections.c.user_id.in_(wanted)))
+    found: dict[int, set[int]] = {}
+    for user_id, paper_id in conn.execute(union(voted, collected)):
+        found.setdefault(user_id, set()).add(paper_id)
+    return found
 
 
 def categories_of(conn: Connection, paper_ids: Sequence[int]) -> list[str]:

@@ -3,6 +3,7 @@ day's top-N trending, recommendations). Values are checked here, before they are
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal, get_args
@@ -92,6 +93,16 @@ def for_user(conn: Connection, user_id: int) -> list[Subscription]:
     query = (select(subscriptions).where(subscriptions.c.user_id == user_id)
              .order_by(subscriptions.c.id))
     return [_one(row) for row in conn.execute(query)]
+
+
+def for_users(conn: Connection, user_ids: Iterable[int]) -> dict[int, list[Subscription]]:
+    """`for_user` of several users at once (users without any left out)."""
+    query = (select(subscriptions).where(subscriptions.c.user_id.in_(list(user_ids)))
+             .order_by(subscriptions.c.id))
+    found: dict[int, list[Subscription]] = {}
+    for sub in map(_one, conn.execute(query)):
+        found.setdefault(sub.user_id, []).append(sub)
+    return found
 
 
 def by_id(conn: Connection, subscription_id: int) -> Subscription | None:

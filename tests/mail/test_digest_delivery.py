@@ -6,7 +6,7 @@ import re
 from datetime import date
 
 from paperboy.mail import digests as runs
-from paperboy.mail import tokens
+from paperboy.mail import sending, tokens
 from paperboy.store import deliveries, subscriptions, users
 from tests.mail.conftest import DAY
 
@@ -122,3 +122,38 @@ def test_paused_unconfirmed_and_suspended_users_get_nothing(hub, db):
         bob = users.by_email(conn, "bob@example.org")
         users.set_suspended(conn, bob.id, True)
     assert runs.for_date(db, DAY) == []
+
+
+def test_readers_in_several_batches_each_get_their_own_digest_once(hub, smtp, settings_for, db,
+                                                                     monkeypatch):
+    with db.engine.begin() as conn:
+        for n in range(5):
+            user = users.create(conn, name=f"reader{n}", email=f"reader{n}@example.org",
+                                confirmed=True)
+            subscriptions.add(conn, user.id, "trending", n + 1)
+    monkeypatch.setattr(runs, "BATCH", 2)  # ada and bob, then two batches of two, then one
+    report = runs.send(hub, settings_for(smtp.url), runs.for_date(hub, DAY))
+    assert (report.sent, report.empty, report.held) == (7, 0, 0)
+    mails = by_recipient(smtp)
+    assert len(smtp.received) == len(mails) == 7
+    for n in range(5):
+        plain, _ = parts(mails[f"reader{n}@example.org"])
+        assert plain.count("Why: trending #") == min(n + 1, 4)  # four papers that day
+    assert "in cs.RO, a category you follow" in parts(mails["bob@example.org"])[0]
+    again = runs.send(hub, settings_for(smtp.url), runs.for_date(hub, DAY))
+    assert (again.sent, again.done_before) == (0, 7)
+
+
+def test_a_digest_another_sender_claims_after_it_was_read_is_not_sent_twice(hub, smtp,
+                                                                             settings_for, db):
+    settings = settings_for(smtp.url)
+    ada, bob = runs.for_date(hub, DAY)
+
+    def other_sender_takes_bob(target, status):
+        if target == ada:  # bob's row and reading state were read with ada's: not claimed yet
+            assert sending.claim(db, settings, bob.recipient.user_id, runs.KIND, bob.key)
+
+    report = runs.send(hub, settings, [ada, bob], progress=other_sender_takes_bob)
+    assert (report.sent, report.held) == (1, 1)
+    assert [r.recipients[0] for r in smtp.received] == ["ada@example.org"]
+

@@ -139,3 +139,22 @@ def test_a_finished_digest_keeps_its_cut_off_and_papers_for_the_next_one(db, ada
         bob = users.create(conn, name="bob", email="bob@example.org", confirmed=True)
         assert deliveries.previous(conn, bob.id, "digest", before="2026-11-24") is None
         assert deliveries.shown(conn, bob.id, "digest") == set()
+
+
+def test_ledger_rows_are_read_for_many_readers_at_once(db, ada):
+    lease = timedelta(minutes=10)
+    with db.engine.begin() as conn:
+        bob = users.create(conn, name="bob", email="bob@example.org", confirmed=True)
+        wanted = [(ada.id, "2026-11-22"), (bob.id, "2026-11-22"), (ada.id, "2026-11-23")]
+        rows = {(u, p): deliveries.create(conn, u, "digest", p, NOW) for u, p in wanted}
+        assert deliveries.create(conn, ada.id, "digest", "2026-11-22", NOW) is None  # made
+        assert deliveries.ensure(conn, ada.id, "digest", "2026-11-22", NOW) == rows[wanted[0]]
+        assert deliveries.get_all(conn, "digest", [*wanted, (bob.id, "2026-11-23")]) == rows
+        assert deliveries.get_all(conn, "digest", []) == {}
+        for key in wanted:
+            assert deliveries.claim(conn, rows[key].id, NOW, lease)
+            deliveries.mark_empty(conn, rows[key].id, NOW, deliveries.Contents(NOW))
+        found = deliveries.previous_all(conn, "digest", {ada.id: "2026-11-24",
+                                                         bob.id: "2026-11-22"})
+        assert {user_id: row.period for user_id, row in found.items()} == {ada.id: "2026-11-23"}
+        assert deliveries.shown_to(conn, "digest", [ada.id, bob.id]) == {}
