@@ -82,13 +82,13 @@ def build(*, mail_from: str, to_email: str, to_name: str | None, rendered: Rende
               ("Message-ID", message_id), ("MIME-Version", "1.0")]
     if unsubscribe_url:
         # RFC 8058: a POST to this URL with List-Unsubscribe=One-Click unsubscribes.
-        fields += [("List-Unsubscribe", f"<{unsubscribe_url}>"),
-                   ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+        fields += [("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
                    ("Auto-Submitted", "auto-generated")]
     fields.append(("Content-Type", f'multipart/alternative; boundary="{_BOUNDARY}"'))
     policy = _UTF8_POLICY if international else _POLICY
     headers = b"".join([*(policy.fold_binary(key, value) for key, value in addresses.raw_items()),
-                        *(_folded(key, value, international) for key, value in fields)])
+                        *(_folded(key, value, international) for key, value in fields),
+                        _list_unsubscribe(unsubscribe_url) if unsubscribe_url else b""])
     parts = [_text_part(rendered.text, "plain"), _text_part(rendered.html, "html")]
     body = b"".join(b"--%s\r\n%s\r\n" % (_BOUNDARY.encode(), part) for part in parts)
     return Mail(sender, recipient, message_id,
@@ -101,6 +101,16 @@ def _folded(name: str, value: str, international: bool) -> bytes:
     repeat from mail to mail: the subject, the date, the content type)."""
     policy = _UTF8_POLICY if international else _POLICY
     return policy.fold_binary(name, policy.header_store_parse(name, value)[1])
+
+
+def _list_unsubscribe(url: str) -> bytes:
+    """The header on one line, as receivers read it: the email package would fold a URL longer
+    than a line into RFC 2047 encoded-words, which no mail client takes for a URL (a header
+    line may hold 998 characters; ours are a few hundred)."""
+    line = f"List-Unsubscribe: <{url}>"
+    if not line.isascii() or len(line) > 998 or _CONTROL.search(url) or ">" in url:
+        raise ValueError(f"unsubscribe URL cannot be a header: {url[:80]!r}")
+    return line.encode() + b"\r\n"
 
 
 def _text_part(text: str, subtype: str) -> bytes:

@@ -19,6 +19,7 @@ class Received:
     sender: str
     recipients: list[str]
     message: EmailMessage
+    raw: bytes = b""  # as it came over the wire
 
 
 def free_port() -> int:
@@ -65,7 +66,8 @@ class Sink:
         message = message_from_bytes(envelope.original_content, policy=policy.SMTP)
         assert isinstance(message, EmailMessage)
         with self.lock:
-            self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message))
+            self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message,
+                                          envelope.original_content))
         return "250 Message accepted for delivery"
 
 

@@ -39,6 +39,9 @@ def test_each_subscriber_gets_one_digest_with_reasons_links_and_unsubscribe(hub,
     unsubscribe = re.fullmatch(r"<(http://hub\.test/unsubscribe\?token=(\S+))>",
                                ada["List-Unsubscribe"])
     assert unsubscribe is not None
+    # as written on the wire, not an RFC 2047 encoded-word (receivers would not read that)
+    raw = next(r.raw for r in smtp.received if r.recipients == ["ada@example.org"])
+    assert f"\r\nList-Unsubscribe: <{unsubscribe.group(1)}>\r\n".encode() in raw
     assert tokens.read_unsubscribe(settings, unsubscribe.group(2)).email == "ada@example.org"
     plain, html = parts(ada)
     # the kv cache paper is both a search match and #1 trending: shown once, both reasons
