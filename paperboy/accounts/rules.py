@@ -48,6 +48,12 @@ def password(value: str) -> str:
     return value
 
 
+def same_passwords(password: str, again: str) -> None:
+    """A form's password typed twice must match (its rules are checked where it is set)."""
+    if password != again:
+        raise InvalidInput("password", "the two passwords differ")
+
+
 def timezone(value: str) -> str:
     cleaned = value.strip()
     if cleaned not in available_timezones() and cleaned != "UTC":

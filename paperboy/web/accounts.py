@@ -40,8 +40,7 @@ def signup(request: Request, background: BackgroundTasks, name: Text = "", email
     auth.rate_limit(request, "signup")
     form = {"name": name, "email": email}
     try:
-        if password != password_again:
-            raise rules.InvalidInput("password", "the two passwords differ")
+        rules.same_passwords(password, password_again)
         user = confirmation.sign_up_with_password(request.app.state.db, name=name, email=email,
                                                   password=password)
     except rules.InvalidInput as problem:

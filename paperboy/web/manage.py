@@ -157,8 +157,7 @@ def choose_password(request: Request, token: Text = "", password: Password = "",
                     password_again: Password = "") -> Response:
     auth.rate_limit(request, "login")
     try:
-        if password != password_again:
-            raise rules.InvalidInput("password", "the two passwords differ")
+        rules.same_passwords(password, password_again)
         user = manage.choose_password(request.app.state.db, request.app.state.settings, token,
                                       password)
     except rules.InvalidInput as problem:

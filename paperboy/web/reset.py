@@ -60,8 +60,7 @@ def set_new_password(request: Request, token: Token = "", password: Password = "
     auth.rate_limit(request, "login")
     email = _link_user(request, token).email
     try:
-        if password != password_again:
-            raise rules.InvalidInput("password", "the two passwords differ")
+        rules.same_passwords(password, password_again)
         user = reset.reset_password(request.app.state.db, request.app.state.settings, token,
                                     password)
     except rules.InvalidInput as problem:
