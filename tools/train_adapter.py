@@ -139,6 +139,51 @@ def with_hard_negatives(papers: list[dict[str, Any]], batches: list[list[Pair]],
     return [[pair._replace(negative=negative(pair)) for pair in batch] for batch in batches]
 
 
+def with_model_negatives(papers: list[dict[str, Any]], batches: list[list[Pair]],
+                         rng: random.Random, cache: Path) -> list[list[Pair]]:
+    """Each pair with a paper the shipped hybrid search ranks 2nd to 6th for its query (not
+    the paper itself nor one of the same title): the mistakes the current model makes.
+    The pool's vectors (128 tokens: enough to mine with) are kept in `cache`."""
+    from paperboy.search.dense import DenseIndex
+    from paperboy.search.embed import document_text, load_embedder
+    from paperboy.search.rank import rank
+
+    embedder, why = load_embedder()
+    if embedder is None:
+        raise SystemExit(why)
+    if cache.is_file():
+        vectors = np.load(cache)
+    else:
+        embedder.model.max_seq_length = 128
+        texts = [document_text(p["title"], p["abstract"]) for p in papers]
+        vectors = np.concatenate([embedder.encode(texts[i:i + 1024])
+                                  for i in _progress(range(0, len(texts), 1024), "embedding")])
+        np.save(cache, vectors)
+    lexical = LexicalIndex([text.pack_terms(p["title"], p["abstract"], "") for p in papers])
+    dense = DenseIndex([v.tobytes() for v in vectors])
+
+    def negative(pair: Pair) -> str:
+        own = papers[pair.paper]
+        rows, _ = rank("hybrid", lexical, dense, text.terms(pair.query),
+                       lambda: embedder.encode_query(pair.query), 8)
+        near = [int(r) for r in rows if int(r) != pair.paper
+                and papers[int(r)]["title"] != own["title"]][1:6]
+        other = papers[rng.choice(near) if near else rng.randrange(len(papers))]
+        return f"{other['title']}. {other['abstract']}" if pair.titled else other["abstract"]
+
+    return [[pair._replace(negative=negative(pair)) for pair in batch]
+            for batch in _progress(batches, "mining")]
+
+
+def _progress(items: Any, what: str) -> Any:
+    started, total = time.time(), len(items)
+    for done, item in enumerate(items):
+        if done % max(1, total // 20) == 0:
+            print(f"{what} {done}/{total} {time.time() - started:.0f}s", file=sys.stderr,
+                  flush=True)
+        yield item
+
+
 def steps_in(minutes: float, hard: bool) -> int:
     """Steps that fit in `minutes` on two cores (3.2 s a step; 7 s with hard negatives)."""
     return int(minutes * 60 / (7.0 if hard else 3.2))
@@ -218,6 +263,8 @@ def main() -> None:
     parser.add_argument("--resume", type=Path, help="a checkpoint to train on from")
     parser.add_argument("--skip", type=int, default=0, help="batches a resumed run has seen")
     parser.add_argument("--hard-negatives", action="store_true")
+    parser.add_argument("--model-negatives", action="store_true",
+                        help="hard negatives from the shipped model's hybrid search, not BM25")
     parser.add_argument("--export", type=Path, help="a checkpoint to write as the package's file")
     args = parser.parse_args()
     if args.export:
@@ -229,7 +276,11 @@ def main() -> None:
     rng = random.Random(args.seed)
     batches = make_pairs(papers, rng)[args.skip:]
     print(f"{len(papers)} papers, {len(batches)} batches", file=sys.stderr)
-    if args.hard_negatives:  # mined for the batches there is time for
+    if args.model_negatives:  # mined for the batches there is time for
+        args.out.mkdir(parents=True, exist_ok=True)
+        batches = with_model_negatives(papers, batches[:steps_in(args.minutes, True)], rng,
+                                       args.out / "pool-vectors.npy")
+    elif args.hard_negatives:
         batches = with_hard_negatives(papers, batches[:steps_in(args.minutes, True)], rng)
     train(batches, args.out, args.minutes, args.lr, args.resume)
 
