@@ -10,7 +10,7 @@ and the papers it showed, from which the reader's next digest is made (mail/scop
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -200,15 +200,24 @@ def shown(conn: Connection, user_id: int, kind: str) -> set[int]:
     return shown_to(conn, kind, [user_id]).get(user_id, set())
 
 
-def shown_to(conn: Connection, kind: str, user_ids: Iterable[int]) -> dict[int, set[int]]:
-    """`shown` of several users at once: user id -> papers (users shown none left out)."""
+def shown_to(conn: Connection, kind: str, user_ids: Iterable[int],
+             among: Collection[int] | None = None) -> dict[int, set[int]]:
+    """`shown` of several users at once: user id -> papers (users shown none left out).
+
+    With `among`, only those of these papers: the rows read are bounded by their lowest and
+    highest id, so the read does not grow with every paper a reader was ever shown."""
     query = (select(deliveries.c.user_id, delivery_papers.c.paper_id)
              .join(deliveries, deliveries.c.id == delivery_papers.c.delivery_id)
              .where(deliveries.c.user_id.in_(list(user_ids)), deliveries.c.kind == kind,
                     deliveries.c.status == "sent"))
+    if among is not None:
+        if not among:
+            return {}
+        query = query.where(delivery_papers.c.paper_id.between(min(among), max(among)))
     found: dict[int, set[int]] = {}
     for user_id, paper_id in conn.execute(query):
-        found.setdefault(user_id, set()).add(paper_id)
+        if among is None or paper_id in among:
+            found.setdefault(user_id, set()).add(paper_id)
     return found
 
 
