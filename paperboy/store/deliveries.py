@@ -27,6 +27,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from paperboy.store.schema import UTCDateTime, deliveries, delivery_papers, users
@@ -74,7 +75,10 @@ class Failure:
 # What each mail does to the ledger, built once (building them was most of their cost).
 _ROW_ID = bindparam("row_id", type_=Integer)
 _AT = bindparam("at", type_=UTCDateTime)
-_CREATE = insert(deliveries).returning(*deliveries.c)
+# A new row, or nothing when there is one already (a concurrent sender made it): no savepoint
+# to roll back to (a third of a digest's ledger writes).
+_CREATE = {name: dialect.insert(deliveries).on_conflict_do_nothing().returning(*deliveries.c)
+           for name, dialect in (("sqlite", sqlite), ("postgresql", postgresql))}
 _CLAIM = (update(deliveries)
           .where(deliveries.c.id == _ROW_ID, or_(
               deliveries.c.status == "pending",
@@ -102,14 +106,10 @@ def ensure(conn: Connection, user_id: int, kind: str, period: str, now: datetime
 def create(conn: Connection, user_id: int, kind: str, period: str, now: datetime
            ) -> Delivery | None:
     """A new pending ledger row for this mail; None if there is one already."""
-    try:
-        with conn.begin_nested():
-            row = conn.execute(_CREATE, {"user_id": user_id, "kind": kind, "period": period,
-                                         "status": "pending", "created_at": now,
-                                         "updated_at": now}).one()
-    except IntegrityError:
-        return None
-    return _one(row)
+    row = conn.execute(_CREATE[conn.dialect.name], {
+        "user_id": user_id, "kind": kind, "period": period, "status": "pending",
+        "created_at": now, "updated_at": now}).first()
+    return _one(row) if row else None
 
 
 def get_all(conn: Connection, kind: str, wanted: Sequence[tuple[int, str]]
