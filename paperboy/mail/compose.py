@@ -174,11 +174,10 @@ class DigestContext:
     def matching(self, conn: Connection, window: Period, query: str) -> list[int]:
         """The window's papers matching a saved search, best first."""
         if (window, query) not in self._searches:
-            wanted = {p.uid: key for key, p in self.pool(conn, window).papers.items()}
+            papers = self.pool(conn, window).papers
             parsed = parse_query(query).with_filters(date_from=window.first - SEARCH_LOOKBACK)
-            hits = self.search.search(parsed, mode="bm25", limit=SEARCH_DEPTH).hits
-            self._searches[(window, query)] = [wanted[h.paper.uid] for h in hits
-                                               if h.paper.uid in wanted]
+            found = self.search.ranked_ids(parsed, mode="bm25", limit=SEARCH_DEPTH)
+            self._searches[(window, query)] = [key for key in found if key in papers]
         return self._searches[(window, query)]
 
 

@@ -18,6 +18,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
+from sqlalchemy import Connection
+
 from paperboy import schedule
 from paperboy.config import Settings
 from paperboy.mail import links, render, sending, tokens
@@ -146,11 +148,11 @@ def _outcomes(ctx: DigestContext, mailer: Mailer | None, targets: list[Target],
     """Each target and what became of its digest, in order, `BATCH` prepared at a time."""
     for start in range(0, len(targets), BATCH):
         batch = targets[start:start + BATCH]
-        for target, ready in zip(batch, _prepare(ctx.db, batch), strict=True):
+        for target, ready in zip(batch, _prepare(ctx, batch), strict=True):
             yield target, _one(ctx, mailer, target, ready, report, dry_run, sleep)
 
 
-def _prepare(db: Database, targets: Sequence[Target]) -> list[Prepared]:
+def _prepare(ctx: DigestContext, targets: Sequence[Target]) -> list[Prepared]:
     """The targets' digests made ready (nothing is written: a row is made when claimed).
 
     Their reading state is read before each row is claimed (the claim comes right before
@@ -160,16 +162,32 @@ def _prepare(db: Database, targets: Sequence[Target]) -> list[Prepared]:
     finished while one digest was being sent."""
     wanted = [(t.recipient.user_id, t.key) for t in targets]
     users = [user_id for user_id, _ in wanted]
-    with db.engine.connect() as conn:
+    with ctx.db.engine.connect() as conn:
         rows = deliveries.get_all(conn, KIND, wanted)
         subs = subscriptions.for_users(conn, users)
         before = deliveries.previous_all(conn, KIND, dict(wanted))
-        shown = deliveries.shown_to(conn, KIND, users)
+        scopes = [scope_of(t, before.get(t.recipient.user_id)) for t in targets]
+        shown = _shown_before(ctx, conn, targets, scopes)
         own = digest_papers.positives_of(conn, [u for u in users if _recommended(subs.get(u))])
     return [Prepared(Reader(r.user_id, r.email, r.name, subs.get(r.user_id, []),
                             shown.get(r.user_id, frozenset()), own.get(r.user_id, frozenset())),
-                     scope_of(t, before.get(r.user_id)), rows.get((r.user_id, t.key)))
-            for t in targets for r in [t.recipient]]
+                     scope, rows.get((r.user_id, t.key)))
+            for t, scope in zip(targets, scopes, strict=True) for r in [t.recipient]]
+
+
+def _shown_before(ctx: DigestContext, conn: Connection, targets: Sequence[Target],
+                  scopes: Sequence[Scope]) -> dict[int, set[int]]:
+    """The papers each reader's earlier digests showed them, of those listed in their
+    digest's window (no other can be in it, so leaving the others out excludes the same)."""
+    readers: dict[Period, list[int]] = {}
+    for target, scope in zip(targets, scopes, strict=True):
+        readers.setdefault(scope.window, []).append(target.recipient.user_id)
+    found: dict[int, set[int]] = {}
+    for window, user_ids in readers.items():
+        listed = ctx.pool(conn, window).papers.keys()
+        for user_id, paper_ids in deliveries.shown_to(conn, KIND, user_ids, listed).items():
+            found.setdefault(user_id, set()).update(paper_ids)
+    return found
 
 
 def _recommended(subs: list[subscriptions.Subscription] | None) -> bool:

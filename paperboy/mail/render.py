@@ -9,9 +9,10 @@ from functools import cache, lru_cache
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
 from paperboy.mail import tokens
-from paperboy.mail.compose import Digest
+from paperboy.mail.compose import Digest, DigestItem
 from paperboy.ranking import Period
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -19,6 +20,7 @@ SNIPPET = 320  # characters of an abstract shown
 # A run's digests show the same few thousand papers over and over: their snippets and wrapped
 # text are made once (textwrap was a third of rendering).
 _SAME_TEXTS = 16_384
+_SAME_ITEMS = 8_192  # (paper, reasons) pairs; a few kB each
 
 
 @dataclass(frozen=True)
@@ -71,7 +73,21 @@ def digest(value: Digest, *, base_url: str, manage_url: str,
     context = {"digest": value, "subject": subject, "heading": heading, "period_label": label,
                "base_url": base_url, "manage_url": manage_url,
                "unsubscribe_url": unsubscribe_url}
-    return Rendered(subject, _render("digest.txt", context), _render("digest.html", context))
+    return Rendered(
+        subject, _render("digest.txt", {**context, "items": map(_item_text, value.items)}),
+        _render("digest.html", {**context, "items": map(_item_html, value.items)}))
+
+
+# A run shows the same papers with the same reasons to many readers: each such item's part of
+# the mail is rendered once (rendering every item was most of a mail's rendering).
+@lru_cache(maxsize=_SAME_ITEMS)
+def _item_text(item: DigestItem) -> str:
+    return _render("digest_item.txt", {"item": item})
+
+
+@lru_cache(maxsize=_SAME_ITEMS)
+def _item_html(item: DigestItem) -> Markup:
+    return Markup(_render("digest_item.html", {"item": item}))
 
 
 def confirmation(*, email: str, base_url: str, confirm_url: str, manage_url: str

@@ -66,9 +66,13 @@ class _Snapshot:
     # Related papers found so far, (row, limit) -> (rows, scores): they change only with the
     # index, so they live and go with the snapshot (a paper page costs a lookup, not a scan).
     related: dict[tuple[int, int], tuple[list[int], list[float]]] = field(default_factory=dict)
+    # The rows each set of filters lets through, for the same reason (a digest run's saved
+    # searches share one date filter: reading it for each was most of their cost).
+    masks: dict[store.Filters, npt.NDArray[np.bool_]] = field(default_factory=dict)
 
 
 RELATED_CACHE = 50_000
+MASK_CACHE = 64
 
 
 class SearchEngine:
@@ -87,16 +91,36 @@ class SearchEngine:
                 paper = papers.get(conn, parsed.arxiv_id)
             if paper:
                 return SearchResults([Hit(paper, 1.0)], 1, mode, parsed, redirect=paper.uid)
-        if self.db.is_postgresql:
-            ranked, mode = self._rank_in_database(parsed, mode, notes)
-        else:
-            ranked, mode = self._rank_in_process(parsed, mode, notes)
-        ranked = self._apply_text_filters(parsed, ranked)
+        ranked, mode = self._ranked(parsed, mode, notes)
         page = ranked[offset:offset + limit]
         with self.db.engine.connect() as conn:
             found = papers.get_by_ids(conn, [paper_id for paper_id, _ in page])
         hits = [Hit(found[paper_id], score) for paper_id, score in page if paper_id in found]
         return SearchResults(hits, len(ranked), mode, parsed, tuple(notes))
+
+    def ranked_ids(self, query: str | Query, *, mode: Mode = "hybrid",
+                   limit: int = MAX_RESULTS) -> list[int]:
+        """The row ids of the papers `search` would find (its first `limit`), best first,
+        without reading them; hidden papers among them are left in (`search` leaves them out
+        when it reads the papers)."""
+        parsed = parse_query(query) if isinstance(query, str) else query
+        if parsed.arxiv_id:
+            with self.db.engine.connect() as conn:
+                paper = papers.get(conn, parsed.arxiv_id)
+                if paper:
+                    return [paper_id] if (paper_id := store.paper_id(conn, paper.uid)) else []
+        ranked, _ = self._ranked(parsed, mode, list(parsed.notes))
+        return [paper_id for paper_id, _ in ranked[:limit]]
+
+    def _ranked(self, parsed: Query, mode: Mode, notes: list[str]
+                ) -> tuple[list[tuple[int, float]], Mode]:
+        """Every result (at most MAX_RESULTS) as (row id, score), best first, and the mode
+        used."""
+        if self.db.is_postgresql:
+            ranked, mode = self._rank_in_database(parsed, mode, notes)
+        else:
+            ranked, mode = self._rank_in_process(parsed, mode, notes)
+        return self._apply_text_filters(parsed, ranked), mode
 
     def _rank_in_process(self, parsed: Query, mode: Mode, notes: list[str]
                          ) -> tuple[list[tuple[int, float]], Mode]:
@@ -187,11 +211,18 @@ class SearchEngine:
         return partial(embedder.encode_query, query_text), mode, None
 
     def _mask(self, query: Query, snapshot: _Snapshot) -> npt.NDArray[np.bool_] | None:
+        """The snapshot rows that pass the query's filters (None: no filters)."""
         if not _has_filters(query):
             return None
-        with self.db.engine.connect() as conn:
-            allowed = store.matching_ids(conn, _filters(query))
-        return np.isin(snapshot.paper_ids, np.fromiter(allowed, dtype=np.int64))
+        filters = _filters(query)
+        mask = snapshot.masks.get(filters)
+        if mask is None:
+            with self.db.engine.connect() as conn:
+                allowed = store.matching_ids(conn, filters)
+            mask = np.isin(snapshot.paper_ids, np.fromiter(allowed, dtype=np.int64))
+            if len(snapshot.masks) < MASK_CACHE:
+                snapshot.masks[filters] = mask
+        return mask
 
     def _apply_text_filters(self, query: Query, ranked: list[tuple[int, float]]
                             ) -> list[tuple[int, float]]:

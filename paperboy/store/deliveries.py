@@ -10,7 +10,7 @@ and the papers it showed, from which the reader's next digest is made (mail/scop
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -27,6 +27,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from paperboy.store.schema import UTCDateTime, deliveries, delivery_papers, users
@@ -74,7 +75,10 @@ class Failure:
 # What each mail does to the ledger, built once (building them was most of their cost).
 _ROW_ID = bindparam("row_id", type_=Integer)
 _AT = bindparam("at", type_=UTCDateTime)
-_CREATE = insert(deliveries).returning(*deliveries.c)
+# A new row, or nothing when there is one already (a concurrent sender made it): no savepoint
+# to roll back to (a third of a digest's ledger writes).
+_CREATE = {name: dialect.insert(deliveries).on_conflict_do_nothing().returning(*deliveries.c)
+           for name, dialect in (("sqlite", sqlite), ("postgresql", postgresql))}
 _CLAIM = (update(deliveries)
           .where(deliveries.c.id == _ROW_ID, or_(
               deliveries.c.status == "pending",
@@ -102,14 +106,10 @@ def ensure(conn: Connection, user_id: int, kind: str, period: str, now: datetime
 def create(conn: Connection, user_id: int, kind: str, period: str, now: datetime
            ) -> Delivery | None:
     """A new pending ledger row for this mail; None if there is one already."""
-    try:
-        with conn.begin_nested():
-            row = conn.execute(_CREATE, {"user_id": user_id, "kind": kind, "period": period,
-                                         "status": "pending", "created_at": now,
-                                         "updated_at": now}).one()
-    except IntegrityError:
-        return None
-    return _one(row)
+    row = conn.execute(_CREATE[conn.dialect.name], {
+        "user_id": user_id, "kind": kind, "period": period, "status": "pending",
+        "created_at": now, "updated_at": now}).first()
+    return _one(row) if row else None
 
 
 def get_all(conn: Connection, kind: str, wanted: Sequence[tuple[int, str]]
@@ -200,15 +200,24 @@ def shown(conn: Connection, user_id: int, kind: str) -> set[int]:
     return shown_to(conn, kind, [user_id]).get(user_id, set())
 
 
-def shown_to(conn: Connection, kind: str, user_ids: Iterable[int]) -> dict[int, set[int]]:
-    """`shown` of several users at once: user id -> papers (users shown none left out)."""
+def shown_to(conn: Connection, kind: str, user_ids: Iterable[int],
+             among: Collection[int] | None = None) -> dict[int, set[int]]:
+    """`shown` of several users at once: user id -> papers (users shown none left out).
+
+    With `among`, only those of these papers: the rows read are bounded by their lowest and
+    highest id, so the read does not grow with every paper a reader was ever shown."""
     query = (select(deliveries.c.user_id, delivery_papers.c.paper_id)
              .join(deliveries, deliveries.c.id == delivery_papers.c.delivery_id)
              .where(deliveries.c.user_id.in_(list(user_ids)), deliveries.c.kind == kind,
                     deliveries.c.status == "sent"))
+    if among is not None:
+        if not among:
+            return {}
+        query = query.where(delivery_papers.c.paper_id.between(min(among), max(among)))
     found: dict[int, set[int]] = {}
     for user_id, paper_id in conn.execute(query):
-        found.setdefault(user_id, set()).add(paper_id)
+        if among is None or paper_id in among:
+            found.setdefault(user_id, set()).add(paper_id)
     return found
 
 

@@ -98,6 +98,21 @@ def test_a_paper_sent_once_is_not_sent_again_when_it_changes(reader, smtp, setti
     assert titles(smtp, 1) == [fresh.title]
 
 
+def test_a_paper_sent_weeks_ago_is_not_sent_again_when_listed_again(reader, smtp,
+                                                                     settings_for):
+    """Papers shown before are read only among those a digest's window holds: one shown long
+    before that window, and listed in it since, is still left out."""
+    settings = settings_for(smtp.url)
+    weeks_ago = DAY - timedelta(days=20)
+    old = paper("2611.00901", "An old paper listed again", day=weeks_ago)
+    store(reader, old, received=LONG_AGO)
+    send(reader, settings, weeks_ago)
+    assert titles(smtp, 0) == [old.title]
+    store(reader, dataclasses.replace(old, listing_date=NEXT, upvotes=50))
+    assert send(reader, settings, NEXT).sent == 1
+    assert old.title not in titles(smtp, 1) and ON_THE_DAY.title in titles(smtp, 1)
+
+
 def test_only_papers_listed_in_the_last_seven_days_count_as_new(reader, smtp, settings_for):
     settings = settings_for(smtp.url)
     send(reader, settings, DAY)

@@ -157,3 +157,26 @@ def test_a_read_only_database_is_still_searchable(sqlite_db):
         assert results.hits
     finally:
         read_only.dispose()
+
+
+@pytest.mark.parametrize("query", ["attention", "model cat:cs.CL", "model from:2023-01-01",
+                                   "low-rank adaptation -quantization", '"key-value cache"',
+                                   "2106.09685", "year:2023", "nothing-matches-this"])
+def test_ranked_ids_are_the_search_results_unread(demo_db, query):
+    engine = SearchEngine(demo_db, use_model=False)
+    with demo_db.engine.connect() as conn:
+        uid_of = store.uids_by_id(conn)
+    results = engine.search(query, mode="bm25", limit=1000)
+    assert [uid_of[i] for i in engine.ranked_ids(query, mode="bm25")] == uids(results)
+    assert len(engine.ranked_ids(query, mode="bm25", limit=2)) == min(2, len(results.hits))
+
+
+def test_a_filter_read_once_still_sees_later_imports(demo_db, tmp_path):
+    engine = SearchEngine(demo_db, use_model=False)
+    before = engine.ranked_ids("zebra from:2024-01-01", mode="bm25")
+    import_files(demo_db, [write_jsonl(tmp_path / "new.jsonl", {
+        "id": "2407.99999", "title": "Zebra stripes", "abstract": "Zebra.",
+        "published": "2024-07-01T00:00:00Z"})])
+    after = engine.ranked_ids("zebra from:2024-01-01", mode="bm25")
+    with demo_db.engine.connect() as conn:
+        assert before == [] and after == [store.paper_id(conn, "2407.99999")]

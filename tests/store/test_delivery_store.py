@@ -158,3 +158,25 @@ def test_ledger_rows_are_read_for_many_readers_at_once(db, ada):
                                                          bob.id: "2026-11-22"})
         assert {user_id: row.period for user_id, row in found.items()} == {ada.id: "2026-11-23"}
         assert deliveries.shown_to(conn, "digest", [ada.id, bob.id]) == {}
+
+
+def test_papers_shown_among_some_are_those_shown_of_them(db, ada):
+    """shown_to(among=...) reads a bounded range of the ledger yet finds exactly what the
+    whole history holds of those papers."""
+    lease = timedelta(minutes=10)
+    with db.engine.begin() as conn:
+        bob = users.create(conn, name="bob", email="bob@example.org", confirmed=True)
+        papers.upsert(conn, [paper(f"2611.0010{n}", f"Paper {n}") for n in range(6)])
+        ids = [papers.row_id(conn, f"2611.0010{n}") for n in range(6)]
+        for user, period, shown in ((ada.id, "2026-10-01", ids[:2]), (ada.id, "2026-11-20",
+                                    ids[3:5]), (bob.id, "2026-11-20", ids[1:4])):
+            row = deliveries.ensure(conn, user, "digest", period, NOW)
+            assert deliveries.claim(conn, row.id, NOW, lease)
+            deliveries.mark_sent(conn, row.id, f"<{period}@hub>", len(shown), NOW,
+                                 deliveries.Contents(NOW, tuple(shown)))
+        everything = deliveries.shown_to(conn, "digest", [ada.id, bob.id])
+        for among in ({ids[0]}, {ids[1], ids[4]}, {ids[2]}, set(ids[2:]), set(ids), {ids[5]},
+                      set()):
+            expected = {user: found & among for user, found in everything.items()
+                        if found & among}
+            assert deliveries.shown_to(conn, "digest", [ada.id, bob.id], among) == expected
