@@ -177,7 +177,8 @@ def _print_previews(previews: list[dict[str, Any]]) -> None:
 def _summary(day: date, report: Any) -> str:
     return (f"digests of {day}: {report.sent} sent, {report.empty} empty, "
             f"{report.done_before} sent before, {report.retry} to retry, "
-            f"{report.failed} failed, {report.held} held by another run")
+            f"{report.failed} failed, {report.held} held by another run"
+            + (f", {report.gone} accounts deleted meanwhile" if report.gone else ""))
 
 
 @app.command("worker")

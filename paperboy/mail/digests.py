@@ -66,6 +66,7 @@ class RunReport:
     held: int = 0  # another sender holds it right now
     failed: int = 0  # permanent failures
     retry: int = 0  # temporary failures, left for a later run
+    gone: int = 0  # the reader's account was deleted during the run
     stopped: str | None = None  # why the run stopped early (server unreachable)
     previews: list[dict[str, object]] = field(default_factory=list)  # dry runs
 
@@ -196,6 +197,15 @@ def _recommended(subs: list[subscriptions.Subscription] | None) -> bool:
 
 def _one(ctx: DigestContext, mailer: Mailer | None, target: Target, ready: Prepared,
          report: RunReport, dry_run: bool, sleep: Callable[[float], None]) -> str:
+    try:
+        return _composed_and_sent(ctx, mailer, target, ready, report, dry_run, sleep)
+    except sending.ReaderGone:
+        return "gone"
+
+
+def _composed_and_sent(ctx: DigestContext, mailer: Mailer | None, target: Target,
+                       ready: Prepared, report: RunReport, dry_run: bool,
+                       sleep: Callable[[float], None]) -> str:
     r, settings, row = target.recipient, ctx.settings, ready.row
     if not dry_run and row is not None and row.done:
         return "done_before"
@@ -242,7 +252,9 @@ def scope_of(target: Target, before: deliveries.Delivery | None) -> Scope:
 def _why_not_claimed(db: Database, user_id: int, key: str) -> str:
     with db.engine.connect() as conn:
         row = deliveries.get(conn, user_id, KIND, key)
-    return "done_before" if row is not None and row.done else "held"
+    if row is None:  # it was read or made, and went with its reader's account
+        return "gone"
+    return "done_before" if row.done else "held"
 
 
 @contextmanager

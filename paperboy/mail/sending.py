@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection
+from sqlalchemy.exc import IntegrityError
 
 from paperboy.config import Settings
 from paperboy.mail.message import Mail
@@ -24,6 +25,10 @@ RETRY_LATER = timedelta(minutes=15)  # after the run's own retries: the next run
 
 class ServerUnavailable(Exception):
     """The SMTP server stayed unreachable through every retry: stop the run."""
+
+
+class ReaderGone(Exception):
+    """The reader's account was deleted after the run listed them: nothing to send."""
 
 
 def claim(db: Database, settings: Settings, user_id: int, kind: str, period: str
@@ -61,8 +66,11 @@ def record_empty(db: Database, settings: Settings, user_id: int, kind: str, peri
 def _made(conn: Connection, user_id: int, kind: str, period: str,
           known: deliveries.Delivery | None, now: datetime) -> deliveries.Delivery:
     """The row as read before; else a new one; else the one a concurrent sender just made."""
-    return (known or deliveries.create(conn, user_id, kind, period, now)
-            or deliveries.ensure(conn, user_id, kind, period, now))
+    try:
+        return (known or deliveries.create(conn, user_id, kind, period, now)
+                or deliveries.ensure(conn, user_id, kind, period, now))
+    except IntegrityError as exc:  # a new row refers to nothing but its reader
+        raise ReaderGone(user_id) from exc
 
 
 def _claimed(conn: Connection, settings: Settings, row: deliveries.Delivery, now: datetime

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime
+
+import pytest
 
 from paperboy.mail import digests as runs
 from paperboy.mail import sending, tokens
@@ -160,3 +162,23 @@ def test_a_digest_another_sender_claims_after_it_was_read_is_not_sent_twice(hub,
     assert (report.sent, report.held) == (1, 1)
     assert [r.recipients[0] for r in smtp.received] == ["ada@example.org"]
 
+
+
+@pytest.mark.parametrize("had_row", [False, True])
+def test_a_reader_deleted_during_the_run_is_skipped_and_the_run_goes_on(hub, smtp, settings_for,
+                                                                        db, had_row):
+    settings = settings_for(smtp.url)
+    ada, bob = runs.for_date(hub, DAY)
+    if had_row:  # say a failed try of an earlier run left it pending
+        with db.engine.begin() as conn:
+            deliveries.ensure(conn, bob.recipient.user_id, runs.KIND, bob.key,
+                              datetime.now(UTC))
+
+    def bob_deletes_his_account(target, status):
+        if target == ada:
+            with db.engine.begin() as conn:
+                users.remove(conn, bob.recipient.user_id)
+
+    report = runs.send(hub, settings, [ada, bob], progress=bob_deletes_his_account)
+    assert (report.sent, report.gone, report.held, report.stopped) == (1, 1, 0, None)
+    assert [r.recipients[0] for r in smtp.received] == ["ada@example.org"]
