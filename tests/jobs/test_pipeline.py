@@ -240,7 +240,7 @@ def test_two_days_of_the_schedule_store_index_and_mail_each_paper_once(hub: Hub)
     assert {k: done["embed"][k] for k in ("indexed", "embedded", "remaining", "model")} == {
         "indexed": 6, "embedded": 6, "remaining": 0, "model": MODEL_NAME}
     assert done["digests"] == {"users": 1, "sent": 1, "empty": 0, "done_before": 0, "held": 0,
-                               "failed": 0, "retry": 0, "stopped": None}
+                               "failed": 0, "retry": 0, "gone": 0, "stopped": None}
     assert [hit.query for hit in hub.sources.hits_to(OAI)] == [
         {"verb": "ListRecords", "metadataPrefix": "arXivRaw", "from": "2026-11-22", "set": "cs"},
         {"verb": "ListRecords", "resumptionToken": TOKEN}]
