@@ -11,10 +11,12 @@ evaluation set: one pair a paper, of one of four kinds, the kinds of search peop
 
 Batches hold papers of one primary category, so the negatives are on the same subject; with
 --hard-negatives each pair also brings a paper BM25 ranks high for its query (2nd to 8th,
-never the paper itself), which the model must learn to put below the right one.
+never the paper itself), which the model must learn to put below the right one; with
+--model-negatives that paper is one the shipped hybrid search ranks 2nd to 6th (the pool is
+embedded with the shipped model first: about half an hour).
 Needs `pip install peft` (training only); bf16 autocast, dropout off (on CPU dropout over the
-attention maps costs three times the forward pass). The shipped adapter, five runs on two
-cores (3.3 s a step, 7-8 s with hard negatives):
+attention maps costs three times the forward pass). The shipped adapter (v5), six runs on two
+cores (3.3 s a step, 7-8 s with hard negatives), the last two averaged (--soup):
 
     T=tools/train_adapter.py P=../shared/corpus/arxiv_large.jsonl.gz E="--exclude ../shared/eval/*/"
     .venv/bin/python $T $P run1 $E --minutes 58                        # 1,028 steps
@@ -25,7 +27,15 @@ cores (3.3 s a step, 7-8 s with hard negatives):
         --minutes 55                                                   # 478 steps
     .venv/bin/python $T $P run5 $E --resume run4/final --seed 41 --lr 2e-4 --hard-negatives \
         --minutes 50                                                   # 428 steps
-    .venv/bin/python $T --export run5/final
+    .venv/bin/python $T --export run5/final                            # v4
+    .venv/bin/python $T $P run6 $E --resume run5/final --seed 43 --lr 2e-4 --model-negatives \
+        --minutes 32                                                   # 274 steps
+    cp paperboy/search/minilm_arxiv_lora.safetensors v4.safetensors
+    .venv/bin/python $T --export run6/final && mv paperboy/search/minilm_arxiv_lora.safetensors \
+        run6.safetensors && .venv/bin/python $T --soup v4.safetensors run6.safetensors   # v5
+
+Runs 1-4 and 6 also kept out the documents of our held-out sets (research corpora outside the
+repo: add their folders to --exclude); run 5 did not (docs/search-quality.md, "A leak").
 """
 
 from __future__ import annotations
@@ -252,6 +262,25 @@ def export(checkpoint: Path, target: Path = ADAPTER_PATH) -> None:
                                            "base": "all-MiniLM-L6-v2"})
 
 
+def soup(adapters: list[Path], target: Path = ADAPTER_PATH) -> None:
+    """The exact average of adapter files (as `export` writes them): stacked, each lora_B
+    divided by their number, so one file of rank r x n adds the mean of their deltas."""
+    from safetensors import safe_open
+    from safetensors.numpy import save_file
+
+    tensors, scales = [], set()
+    for path in adapters:
+        with safe_open(str(path), framework="np") as handle:
+            scales.add((handle.metadata() or {})["scale"])
+            tensors.append({key: handle.get_tensor(key) for key in handle.keys()})  # noqa: SIM118
+    if len(scales) != 1:
+        raise SystemExit(f"the adapters have different scales: {sorted(scales)}")
+    stacked = {key: (np.concatenate([t[key] for t in tensors], axis=0) if key.endswith("_A")
+                     else np.concatenate([t[key] / len(tensors) for t in tensors], axis=1))
+               for key in tensors[0]}
+    save_file(stacked, str(target), metadata={"scale": scales.pop(), "base": "all-MiniLM-L6-v2"})
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("papers", type=Path, nargs="?")
@@ -266,9 +295,14 @@ def main() -> None:
     parser.add_argument("--model-negatives", action="store_true",
                         help="hard negatives from the shipped model's hybrid search, not BM25")
     parser.add_argument("--export", type=Path, help="a checkpoint to write as the package's file")
+    parser.add_argument("--soup", type=Path, nargs="+",
+                        help="adapter files to average into the package's file")
     args = parser.parse_args()
     if args.export:
         export(args.export)
+        return
+    if args.soup:
+        soup(args.soup)
         return
     if not args.papers or not args.out:
         parser.error("PAPERS and OUT are needed to train")

@@ -1,4 +1,4 @@
-"""Our adaptation of all-MiniLM-L6-v2 to arXiv papers: a LoRA adapter (1.3 MB, in the package).
+"""Our adaptation of all-MiniLM-L6-v2 to arXiv papers: a LoRA adapter (2.6 MB, in the package).
 
 Trained on pairs cut from arXiv papers that are in no evaluation set (a sentence of an abstract
 to the rest of its paper, a title to its abstract, keywords to their paper); the recipe is
@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 ADAPTER_PATH = Path(__file__).with_name("minilm_arxiv_lora.safetensors")
-ADAPTER_NAME = "arxiv-lora-4"  # part of the model name stored with every vector
+ADAPTER_NAME = "arxiv-lora-5"  # part of the model name stored with every vector
 
 Matrix = npt.NDArray[np.float32]
 

@@ -2,7 +2,18 @@ import gzip
 import json
 import random
 
-from tools.train_adapter import BATCH, make_pairs, training_papers, with_hard_negatives
+import numpy as np
+import pytest
+from safetensors.numpy import save_file
+
+from paperboy.search.adapter import load_deltas
+from tools.train_adapter import (
+    BATCH,
+    make_pairs,
+    soup,
+    training_papers,
+    with_hard_negatives,
+)
 
 SENTENCES = ("We study how sparse attention trades accuracy for speed in long documents. "
              "Our method routes each query to a few learned key blocks at every layer. "
@@ -53,3 +64,28 @@ def test_hard_negatives_are_other_papers_bm25_confuses_shaped_like_the_document(
         assert pair.negative and own["abstract"] not in pair.negative
         assert pair.negative.startswith("Routing Study") == pair.titled
         assert any(pair.negative.endswith(o["abstract"]) for o in papers)
+
+
+def _adapter(path, seed, scale="2.0", rank=4):
+    rng = np.random.default_rng(seed)
+    module = "encoder.layer.0.attention.self.query"
+    save_file({f"{module}.lora_A": rng.normal(size=(rank, 6)).astype(np.float16),
+               f"{module}.lora_B": rng.normal(size=(5, rank)).astype(np.float16)},
+              str(path), metadata={"scale": scale, "base": "all-MiniLM-L6-v2"})
+    return path
+
+
+def test_a_soup_adds_the_mean_of_its_adapters_deltas(tmp_path):
+    first, second = _adapter(tmp_path / "a", 1), _adapter(tmp_path / "b", 2)
+    soup([first, second], tmp_path / "soup")
+    mixed, a, b = (load_deltas(p) for p in (tmp_path / "soup", first, second))
+    assert mixed.keys() == a.keys()
+    for module in mixed:
+        np.testing.assert_allclose(mixed[module], (a[module] + b[module]) / 2, rtol=1e-5, atol=1e-5)
+
+
+def test_adapters_of_different_scales_make_no_soup(tmp_path):
+    with pytest.raises(SystemExit, match="different scales"):
+        soup([_adapter(tmp_path / "a", 1), _adapter(tmp_path / "b", 2, scale="1.0")],
+             tmp_path / "soup")
+    assert not (tmp_path / "soup").exists()
