@@ -139,12 +139,8 @@ def with_hard_negatives(papers: list[dict[str, Any]], batches: list[list[Pair]],
     lexical = LexicalIndex([text.pack_terms(p["title"], p["abstract"], "") for p in papers])
 
     def negative(pair: Pair) -> str:
-        own = papers[pair.paper]
         scores = lexical.scores(text.terms(pair.query))
-        near = [int(r) for r in top(scores, 9) if scores[r] > 0 and int(r) != pair.paper
-                and papers[int(r)]["title"] != own["title"]][1:8]
-        other = papers[rng.choice(near) if near else rng.randrange(len(papers))]
-        return f"{other['title']}. {other['abstract']}" if pair.titled else other["abstract"]
+        return _negative(papers, pair, [int(r) for r in top(scores, 9) if scores[r] > 0], 8, rng)
 
     return [[pair._replace(negative=negative(pair)) for pair in batch] for batch in batches]
 
@@ -173,16 +169,23 @@ def with_model_negatives(papers: list[dict[str, Any]], batches: list[list[Pair]]
     dense = DenseIndex([v.tobytes() for v in vectors])
 
     def negative(pair: Pair) -> str:
-        own = papers[pair.paper]
         rows, _ = rank("hybrid", lexical, dense, text.terms(pair.query),
                        lambda: embedder.encode_query(pair.query), 8)
-        near = [int(r) for r in rows if int(r) != pair.paper
-                and papers[int(r)]["title"] != own["title"]][1:6]
-        other = papers[rng.choice(near) if near else rng.randrange(len(papers))]
-        return f"{other['title']}. {other['abstract']}" if pair.titled else other["abstract"]
+        return _negative(papers, pair, [int(r) for r in rows], 6, rng)
 
     return [[pair._replace(negative=negative(pair)) for pair in batch]
             for batch in _progress(batches, "mining")]
+
+
+def _negative(papers: list[dict[str, Any]], pair: Pair, ranked: list[int], last: int,
+              rng: random.Random) -> str:
+    """A paper drawn from the 2nd to `last`-th of `ranked` that is neither the pair's own nor
+    one of its title (the 1st is left out: too often a paper on the very same work), shaped
+    like the pair's document (abstract alone for title queries)."""
+    own = papers[pair.paper]
+    near = [r for r in ranked if r != pair.paper and papers[r]["title"] != own["title"]][1:last]
+    other = papers[rng.choice(near) if near else rng.randrange(len(papers))]
+    return f"{other['title']}. {other['abstract']}" if pair.titled else other["abstract"]
 
 
 def _progress(items: Any, what: str) -> Any:
