@@ -30,11 +30,15 @@ KINDS: tuple[Kind, ...] = get_args(Kind)
 
 def queue(conn: Connection, user: User, kind: Kind, now: datetime) -> bool:
     """Ledger a link mail for the user; False if this stamp's mail was there already (queued
-    or sent: nothing new goes out)."""
+    or sent: nothing new goes out). One that failed for good is queued again."""
     period = stamp(kind, user.session_epoch, now)
-    if deliveries.get(conn, user.id, kind, period) is not None:
+    row = deliveries.get(conn, user.id, kind, period)
+    if row is None:
+        deliveries.ensure(conn, user.id, kind, period, now)
+    elif row.status == "failed":
+        deliveries.rearm(conn, row.id, now)
+    else:
         return False
-    deliveries.ensure(conn, user.id, kind, period, now)
     return True
 
 

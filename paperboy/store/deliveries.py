@@ -168,6 +168,11 @@ def mark_failed(conn: Connection, delivery_id: int, error: str, now: datetime) -
     _finish(conn, delivery_id, now, status="failed", error=error[:2000])
 
 
+def rearm(conn: Connection, delivery_id: int, now: datetime) -> None:
+    """Queue a failed row again, its attempts forgotten (a reader asked for the mail anew)."""
+    _finish(conn, delivery_id, now, status="pending", attempts=0, next_attempt_at=None)
+
+
 def release(conn: Connection, delivery_id: int, now: datetime) -> None:
     """Give a claimed row back untouched (e.g. a dry run)."""
     _finish(conn, delivery_id, now, status="pending", attempts=deliveries.c.attempts - 1)

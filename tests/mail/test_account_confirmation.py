@@ -141,6 +141,31 @@ def test_the_confirmation_is_mailed_again_once_a_day_on_request(db, smtp, web):
     assert WAITING not in client.get("/account").text
 
 
+def test_a_confirmation_refused_for_good_can_be_asked_for_again_the_same_day(db, smtp, web):
+    client, _ = web
+    user = unconfirmed_account(db)
+    sign_in(client, "ada")
+    smtp.sink.rcpt_replies = ["550 5.1.1 mailbox full for good"]
+    token = csrf(client, "/account")
+    first = client.post("/account/confirmation", data={"csrf_token": token})
+    assert first.headers["location"] == "/account?done=confirm-sent"
+    assert smtp.received == []
+    with db.engine.connect() as conn:
+        [row] = deliveries.for_user(conn, user.id, kind="confirm")
+    assert row.status == "failed" and "mailbox full" in row.error
+
+    again = client.post("/account/confirmation", data={"csrf_token": token})
+    assert again.headers["location"] == "/account?done=confirm-sent"
+    [mail] = smtp.received
+    assert mail.recipients == ["ada@example.org"]
+    with db.engine.connect() as conn:
+        [row] = deliveries.for_user(conn, user.id, kind="confirm")  # the same row, sent now
+    assert row.status == "sent" and row.attempts == 1
+    later = client.post("/account/confirmation", data={"csrf_token": token})
+    assert later.headers["location"] == "/account?done=confirm-before"
+    assert len(smtp.received) == 1
+
+
 def test_a_confirmed_address_is_told_so_and_mailed_nothing(db, smtp, web):
     client, _ = web
     unconfirmed_account(db)
