@@ -160,10 +160,13 @@ def with_model_negatives(papers: list[dict[str, Any]], batches: list[list[Pair]]
     if cache.is_file():
         vectors = np.load(cache)
     else:
-        embedder.model.max_seq_length = 128
         texts = [document_text(p["title"], p["abstract"]) for p in papers]
-        vectors = np.concatenate([embedder.encode(texts[i:i + 1024])
-                                  for i in _progress(range(0, len(texts), 1024), "embedding")])
+        shipped, embedder.model.max_seq_length = embedder.model.max_seq_length, 128
+        try:
+            vectors = np.concatenate([embedder.encode(texts[i:i + 1024]) for i in
+                                      _progress(range(0, len(texts), 1024), "embedding")])
+        finally:  # the embedder is shared (cached): leave it as the package loads it
+            embedder.model.max_seq_length = shipped
         np.save(cache, vectors)
     lexical = LexicalIndex([text.pack_terms(p["title"], p["abstract"], "") for p in papers])
     dense = DenseIndex([v.tobytes() for v in vectors])
