@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 import pytest
 
 from paperboy.search.query import parse_query
-from tests.web.conftest import by_class, card_ids, page, text
+from tests.web.conftest import HOSTILE_ABSTRACT, HOSTILE_ID, by_class, card_ids, page, text
 
 
 def search(site, status=200, **params):
@@ -41,6 +41,21 @@ def test_words_are_ranked_and_the_fallback_is_said(site):
     assert any("lexical ranking only" in note for note in notes)
     assert "ranked bm25" in text(doc)
     assert not by_class(search(site, q="attention", mode="bm25"), "note")
+
+
+def test_each_result_shows_why_it_matched_with_the_query_words_marked(site):
+    doc = search(site, q="zebrafish bounds")
+    cards = by_class(doc, "card")
+    assert card_ids(doc)[0] == HOSTILE_ID
+    [snippet] = by_class(cards[0], "snippet")
+    assert text(snippet) == HOSTILE_ABSTRACT  # the markup in it is text, escaped
+    assert not snippet.xpath(".//img | .//script")
+    assert [text(m) for m in snippet.xpath(".//mark")] == ["zebrafish"]
+    for card in cards[1:]:  # every result has one, marked where a query word is in it
+        assert len(by_class(card, "snippet")) == 1
+    attention = by_class(search(site, q="attention mechanisms"), "snippet")
+    marks = {text(m).lower() for s in attention for m in s.xpath(".//mark")}
+    assert marks and marks <= {"attention", "mechanism", "mechanisms", "attentions"}
 
 
 @pytest.mark.parametrize(("params", "filters"), [
