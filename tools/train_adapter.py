@@ -58,9 +58,9 @@ from paperboy.search import text
 from paperboy.search.adapter import ADAPTER_PATH
 from paperboy.search.lexical import LexicalIndex
 from paperboy.search.rank import top
+from paperboy.search.snippet import SENTENCE_END
 from paperboy.search.text import STOP_WORDS
 
-SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\\$])")
 WORD = re.compile(r"[a-z]{4,}")
 RANK, BATCH, QUERY_TOKENS, DOCUMENT_TOKENS, TEMPERATURE = 16, 32, 64, 256, 20.0
 

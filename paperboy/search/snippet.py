@@ -20,7 +20,7 @@ WORD = re.compile(r"[^\W_]+")
 Piece = tuple[str, bool]  # text, whether it is a query word
 
 
-def snippet(abstract: str, query_text: str, limit: int = LIMIT) -> list[Piece]:
+def passage(abstract: str, query_text: str, limit: int = LIMIT) -> list[Piece]:
     """The pieces of the best passage, in order, with "…" where it cuts the abstract; the
     opening of the abstract when no query word is in it; [] for an empty abstract."""
     abstract = " ".join(abstract.split())

@@ -22,7 +22,7 @@ from paperboy.search.engine import MAX_RESULTS, SearchEngine
 from paperboy.search.query import Query as ParsedQuery
 from paperboy.search.query import parse_query
 from paperboy.search.rank import Mode
-from paperboy.search.snippet import snippet
+from paperboy.search.snippet import passage
 from paperboy.views import PaperView
 from paperboy.web import feeds
 from paperboy.web.links import paper_path, with_params
@@ -127,7 +127,7 @@ def search_page(request: Request, form: Form, p: PageNumber = 1) -> Response:
     context |= {
         "title": f"{form.q.strip() or 'Filtered'} · search", "results": results, "pager": pager,
         "papers": [PaperView.of(hit.paper) for hit in results.hits],
-        "snippets": [snippet(hit.paper.abstract, query.text) for hit in results.hits],
+        "snippets": [passage(hit.paper.abstract, query.text) for hit in results.hits],
         "capped": results.total >= MAX_RESULTS,
         "missing_id": query.arxiv_id,
         "missing_url": f"https://arxiv.org/abs/{query.arxiv_id}" if query.arxiv_id else None,
