@@ -15,7 +15,6 @@ from paperboy.search import text
 
 LIMIT = 320
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\\$])")
-WORD = re.compile(r"[^\W_]+")
 
 Piece = tuple[str, bool]  # text, whether it is a query word
 
@@ -27,7 +26,7 @@ def passage(abstract: str, query_text: str, limit: int = LIMIT) -> list[Piece]:
     if not abstract:
         return []
     wanted = set(text.terms(query_text))
-    hits = [(m.start(), m.end(), term) for m in WORD.finditer(abstract)
+    hits = [(m.start(), m.end(), term) for m in text.WORD.finditer(abstract)
             if (term := _term(m.group())) is not None and term in wanted]
     start, end = _best_window(_sentences(abstract), hits, limit)
     if end - start > limit:  # one long sentence: around its first query word
@@ -66,8 +65,7 @@ def _best_window(sentences: list[tuple[int, int]], hits: list[tuple[int, int, in
     """(start, end) of the consecutive sentences within `limit` with the most distinct query
     terms (the earliest of equals); a single sentence may be longer."""
     best, best_terms = sentences[0], -1
-    for i, (start, _) in enumerate(sentences):
-        end = sentences[i][1]
+    for i, (start, end) in enumerate(sentences):
         for _, next_end in sentences[i + 1:]:
             if next_end - start > limit:
                 break

@@ -18,7 +18,7 @@ import numpy.typing as npt
 import Stemmer
 
 FIELDS = ("title", "abstract", "authors")
-_WORD = re.compile(r"[^\W_]+")
+WORD = re.compile(r"[^\W_]+")  # a word: letters and digits
 _stemmer = Stemmer.Stemmer("english")
 
 _STOP_WORDS_TEXT = """
@@ -48,7 +48,7 @@ def term_hash(word: str) -> int:
 
 def terms(text: str) -> list[int]:
     """Hashed terms of a text, in order, stop words dropped."""
-    return [term_hash(w) for w in _WORD.findall(fold(text)) if w not in STOP_WORDS]
+    return [term_hash(w) for w in WORD.findall(fold(text)) if w not in STOP_WORDS]
 
 
 def pack_terms(title: str, abstract: str, authors: str) -> bytes:
