@@ -11,7 +11,8 @@ thread: embedding the query, then HNSW), so a query waits for the slower side, n
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
 
@@ -20,13 +21,18 @@ from sqlalchemy import Connection, Engine
 
 from paperboy.search import text
 from paperboy.search.embed import MODEL_NAME, Vectors
+from paperboy.search.lexical import average_length, idf, scores_of
 from paperboy.search.rank import CANDIDATES, Encoder, Mode, dense_weight, fuse
+from paperboy.search.text import pack_terms
 from paperboy.store import pglexical, pgsearch
-from paperboy.store.pglexical import Allowed, LexicalQuery, Ranked
+from paperboy.store import search as store
+from paperboy.store.pglexical import Allowed, Ranked
 
 # Most results a ranking returns here (SQLite's keeps 1000): each costs work in the database
 # (HNSW candidates, lexical scoring), and nobody pages past 200 results.
 DEPTH = 200
+LENGTH_SAMPLE = 2_000  # papers whose mean length stands for the corpus's
+TermWeights = dict[int, float]  # term hash -> idf times how often the query says it
 
 _dense_sides = ThreadPoolExecutor(max_workers=8, thread_name_prefix="dense-side")
 # A hybrid query takes its two connections together: queries each holding one connection and
@@ -45,39 +51,87 @@ def rank_in_database(engine: Engine, mode: Mode, query_text: str, encode: Encode
             return pgsearch.dense_top(conn, encode(), allowed, depth, model=MODEL_NAME)
     if mode == "bm25" or encode is None:
         with engine.connect() as conn:
-            words = pglexical.lexical_query(conn, query_text)
-            return pglexical.lexical_top(conn, words, allowed, depth) if words else []
+            return lexical_top(conn, query_text, allowed, depth)[1]
     with _two_connections(engine) as (lexical_conn, dense_conn):
         dense_side = _dense_sides.submit(_dense_top, dense_conn, encode, allowed)
         try:
-            words = pglexical.lexical_query(lexical_conn, query_text)
-            lexical = (pglexical.lexical_top(lexical_conn, words, allowed, CANDIDATES)
-                       if words is not None else [])
+            weights, lexical = lexical_top(lexical_conn, query_text, allowed, CANDIDATES)
         finally:
             wait([dense_side])  # its connection stays open until it is done
         vector, dense = dense_side.result()
-        return hybrid((lexical_conn, dense_conn), words, vector, (lexical, dense), depth,
+        return hybrid((lexical_conn, dense_conn), weights, vector, (lexical, dense), depth,
                       dense_weight(len(text.terms(query_text))))
 
 
-def hybrid(conns: tuple[Connection, Connection], words: LexicalQuery | None, vector: Vectors,
+def lexical_top(conn: Connection, query_text: str, allowed: Allowed, limit: int
+                ) -> tuple[TermWeights, Ranked]:
+    """The query's term weights and its best papers by BM25F: the database chooses which
+    papers to score (store/pglexical.py), this process scores them as `LexicalIndex` does,
+    from their packed terms."""
+    words = pglexical.lexical_query(conn, query_text)
+    weights = term_weights(conn, query_text)
+    if words is None or not weights:
+        return weights, []
+    scores = lexical_scores(conn, weights,
+                            pglexical.lexical_candidates(conn, words, allowed, limit))
+    return weights, sorted(scores.items(), key=lambda hit: (-hit[1], hit[0]))[:limit]
+
+
+def term_weights(conn: Connection, query_text: str) -> TermWeights:
+    """Each term of the query (hashed as the index hashes it): its idf, from the planner's
+    statistics, times how often the query says it."""
+    said = Counter(text.stems(query_text))
+    total, holding = pglexical.document_counts(conn, list(said))
+    return {text.stem_hash(stem): float(idf(total, holding[stem])) * count
+            for stem, count in said.items()}
+
+
+def lexical_scores(conn: Connection, weights: TermWeights, paper_ids: Sequence[int]
+                   ) -> dict[int, float]:
+    """The BM25F score of each of these papers that holds any term of the query."""
+    if not paper_ids or not weights:
+        return {}
+    stored = _packed_terms(conn, paper_ids)
+    ids = list(stored)
+    scores = scores_of([stored[i] for i in ids], weights, _average_length(conn))
+    return {paper_id: float(score) for paper_id, score in zip(ids, scores, strict=True)
+            if score > 0}
+
+
+def _average_length(conn: Connection) -> float:
+    """The corpus's mean document length, from a sample, once per analysis."""
+    def sampled(conn: Connection) -> float:
+        return average_length(list(_packed_terms(
+            conn, pglexical.sample_ids(conn, LENGTH_SAMPLE)).values()))
+    return pglexical.per_analysis(conn, "average length", sampled)
+
+
+def _packed_terms(conn: Connection, paper_ids: Sequence[int]) -> dict[int, bytes]:
+    """The papers' packed terms: as stored, or for papers not indexed yet tokenized here (as
+    the in-process snapshot does)."""
+    stored = store.index_terms(conn, paper_ids)
+    return stored | {paper.paper_id: pack_terms(paper.title, paper.abstract, paper.authors)
+                     for paper in store.texts(conn, [i for i in paper_ids if i not in stored])}
+
+
+def hybrid(conns: tuple[Connection, Connection], weights: TermWeights, vector: Vectors,
            sides: tuple[Ranked, Ranked], depth: int, weight: float) -> Ranked:
     """Fuse two candidate lists; a candidate missing from one side gets that side's score
-    from the database (-inf if it has none: no query word, or no embedding)."""
+    (-inf if it has none: no query word, or no embedding)."""
     lexical_conn, dense_conn = conns
-    lexical_scores, dense_scores = dict(sides[0]), dict(sides[1])
-    candidates = np.array(sorted(lexical_scores.keys() | dense_scores.keys()), dtype=np.int64)
+    lexical, dense = dict(sides[0]), dict(sides[1])
+    candidates = np.array(sorted(lexical.keys() | dense.keys()), dtype=np.int64)
     dense_side = _dense_sides.submit(pgsearch.dense_scores, dense_conn, vector,
-                                     [int(c) for c in candidates if c not in dense_scores],
+                                     [int(c) for c in candidates if c not in dense],
                                      model=MODEL_NAME)
     try:
-        if words is not None:
-            lexical_scores |= pglexical.lexical_scores(
-                lexical_conn, words, [int(c) for c in candidates if c not in lexical_scores])
+        lexical |= lexical_scores(
+            lexical_conn, weights, [int(c) for c in candidates if c not in lexical])
     finally:
         wait([dense_side])
-    dense_scores |= dense_side.result()
-    fused = fuse(_scores(candidates, lexical_scores), _scores(candidates, dense_scores), weight)
+    dense |= dense_side.result()
+    fused = fuse(_scores(candidates, lexical), _scores(candidates, dense),
+                 weight)
     order = np.lexsort((candidates, -fused))[:depth]
     return [(int(candidates[i]), float(fused[i])) for i in order]
 

@@ -25,14 +25,14 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from paperboy.models import PaperRecord
 from paperboy.search import text
-from paperboy.search.database import rank_in_database
+from paperboy.search.database import lexical_top, rank_in_database
 from paperboy.search.dense import DenseIndex
 from paperboy.search.embed import MODEL_NAME, load_embedder
 from paperboy.search.indexer import index_papers
 from paperboy.search.lexical import LexicalIndex
 from paperboy.search.query import Query, parse_query
 from paperboy.search.rank import Encoder, Mode, rank, top
-from paperboy.store import Database, papers, pglexical, pgsearch
+from paperboy.store import Database, papers, pgsearch
 from paperboy.store import search as store
 
 MAX_RESULTS = 1000  # ranked candidates kept for filtering and paging
@@ -190,9 +190,8 @@ class SearchEngine:
                 ranked = pgsearch.dense_top(conn, vector, None, limit, model=MODEL_NAME,
                                            exclude=paper_id)
             else:
-                words = pglexical.lexical_query(conn, f"{paper.title} {paper.abstract}")
-                ranked = [(i, s) for i, s in (pglexical.lexical_top(conn, words, None, limit + 1)
-                                              if words else []) if i != paper_id]
+                ranked = [(i, s) for i, s in lexical_top(conn, f"{paper.title} {paper.abstract}",
+                                                         None, limit + 1)[1] if i != paper_id]
             found = papers.get_by_ids(conn, [i for i, _ in ranked[:limit]])
         return [Hit(found[i], score) for i, score in ranked[:limit] if i in found]
 

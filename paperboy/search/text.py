@@ -29,7 +29,7 @@ me more most my myself no nor not now of off on once only or other our ours ours
 own same she should so some such than that the their theirs them themselves then there these
 they this those through to too under until up very was we were what when where which while who
 whom why will with would you your yours yourself yourselves via use using used show shows shown
-propose proposed paper approach method methods based results new
+propose proposed paper approach method methods based results new s t don
 """
 STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
 
@@ -43,12 +43,23 @@ def fold(text: str) -> str:
 @lru_cache(maxsize=1_000_000)
 def term_hash(word: str) -> int:
     """The stored id of a (folded) word: the CRC-32 of its stem."""
-    return zlib.crc32(_stemmer.stemWord(word).encode())
+    return stem_hash(_stemmer.stemWord(word))
+
+
+def stem_hash(stem: str) -> int:
+    return zlib.crc32(stem.encode())
 
 
 def terms(text: str) -> list[int]:
     """Hashed terms of a text, in order, stop words dropped."""
     return [term_hash(w) for w in WORD.findall(fold(text)) if w not in STOP_WORDS]
+
+
+def stems(text: str) -> list[str]:
+    """The stems behind `terms` (PostgreSQL's English stemmer makes the same ones)."""
+    found: list[str] = _stemmer.stemWords([w for w in WORD.findall(fold(text))
+                                           if w not in STOP_WORDS])
+    return found
 
 
 def pack_terms(title: str, abstract: str, authors: str) -> bytes:

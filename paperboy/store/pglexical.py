@@ -1,25 +1,27 @@
-"""Lexical ranking inside PostgreSQL: the weighted tsvector `papers.search_document` (migration
-0004) and its GIN index.
+"""Which papers a lexical query scores in PostgreSQL: the weighted tsvector
+`papers.search_document` (migration 0004), its GIN index and the planner's word statistics.
 
-BM25 in spirit: a paper scores per query word that word's idf times `ts_rank` with field
-weights like BM25F's, summed (docs/search-quality.md, "On PostgreSQL"). The GIN index only
-finds papers; scoring one means reading its tsvector, so the work is bounded by choosing which
-papers to score from how many hold each word (the planner's statistics, cached per analysis):
+The scores themselves are BM25F computed in process from the papers' packed terms, as on
+SQLite (search/database.py). The GIN index only finds papers, so the work is bounded by
+choosing which to score from how many papers hold each word (the planner's statistics,
+cached per analysis):
 
 - some query words are rare: the papers holding any of the rarest, up to `CANDIDATE_BUDGET`;
 - every word is common ("the code is available"): the papers holding the rarest ones all
   together, as many words as bring the estimate under the budget;
-- and never more than `SCAN_CAP` papers, whatever the estimate said.
+- never more than `SCAN_CAP` papers, whatever the estimate said; and of many, the
+  `PRESELECT` times the results asked for best by one cheap `ts_rank`.
 """
 
 from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Iterator, Sequence
+import typing
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     Column,
@@ -47,8 +49,8 @@ NORMALISATION = 1
 CANDIDATE_BUDGET = 1_000  # papers a query should score, by the estimate
 SCAN_CAP = 1_000  # papers a query scores, at most
 FUZZY_LIMIT = 5_000  # papers of one word the GIN index hands out, about (see _bounded_index_scan)
-SCORED_TERMS = 20  # lexemes of a query that count towards a score, at most (10: -4 points)
-PRESELECT = 2  # candidates scored in full per result asked for
+RANKED_TERMS = 20  # lexemes of a query the cheap ts_rank counts, at most (the heaviest)
+PRESELECT = 2  # candidates scored in full per result asked for (5: +0.1 nDCG@10, 1.5x time)
 MIN_DEPTH = 100
 
 _papers = Table("papers", MetaData(), Column("id", Integer, primary_key=True),
@@ -57,11 +59,10 @@ _papers = Table("papers", MetaData(), Column("id", Integer, primary_key=True),
 
 @dataclass(frozen=True)
 class LexicalQuery:
-    """What lexical ranking needs from a query: a weight per lexeme (idf times how often the
-    query says it), and which papers to score: those holding any (or, if `require_all`,
-    every) lexeme of `candidates`."""
+    """Which papers to score for a query: those holding any (or, if `require_all`, every)
+    lexeme of `candidates`, and of many the best by a cheap rank over `lexemes`."""
 
-    weights: dict[str, float]
+    lexemes: tuple[str, ...]
     candidates: tuple[str, ...]
     require_all: bool
     candidate_count: float  # papers holding the candidates (an estimate)
@@ -75,13 +76,13 @@ def lexical_query(conn: Connection, query_text: str) -> LexicalQuery | None:
     total, counts = document_counts(conn, list(terms))
     weights = {lexeme: math.log(1 + (total - counts[lexeme] + 0.5) / (counts[lexeme] + 0.5))
                * count for lexeme, count in terms.items()}
-    # The heaviest lexemes only: each costs a ts_rank call per paper scored, the light ones
-    # (idf near 0) move no result.
-    weights = dict(sorted(weights.items(), key=lambda item: (-item[1], item[0]))[:SCORED_TERMS])
-    by_rarity = sorted(weights, key=lambda lexeme: (counts[lexeme], lexeme))
+    # The heaviest lexemes only: the light ones (idf near 0) move no result.
+    heaviest = tuple(sorted(weights, key=lambda lexeme: (-weights[lexeme], lexeme))
+                     [:RANKED_TERMS])
+    by_rarity = sorted(heaviest, key=lambda lexeme: (counts[lexeme], lexeme))
     if counts[by_rarity[0]] > CANDIDATE_BUDGET and len(by_rarity) > 1:
-        return LexicalQuery(weights, *_all_of_rarest(by_rarity, counts, total))
-    return LexicalQuery(weights, *_any_of_rarest(by_rarity, counts))
+        return LexicalQuery(heaviest, *_all_of_rarest(by_rarity, counts, total))
+    return LexicalQuery(heaviest, *_any_of_rarest(by_rarity, counts))
 
 
 def _any_of_rarest(by_rarity: list[str], counts: dict[str, float]
@@ -132,29 +133,26 @@ def document_counts(conn: Connection, lexemes: Sequence[str]) -> tuple[float, di
         for lexeme in lexemes}
 
 
-def lexical_top(conn: Connection, query: LexicalQuery, allowed: Allowed, limit: int) -> Ranked:
-    """Papers holding the query's candidate lexemes, best first (ties: lower id).
-
-    Many candidates are first cut to the `PRESELECT` times `limit` best by one plain
-    `ts_rank` over the candidate lexemes (one call per paper instead of one per lexeme).
-    """
+def lexical_candidates(conn: Connection, query: LexicalQuery, allowed: Allowed, limit: int
+                       ) -> list[int]:
+    """The papers worth scoring for `limit` results: those holding the query's candidate
+    lexemes, and when there are many, the `PRESELECT` times `limit` best of them by one plain
+    `ts_rank` over the query's lexemes."""
     joiner = "&" if query.require_all else "|"
     condition: Any = _papers.c.search_document.bool_op("@@")(_tsquery(query.candidates, joiner))
     if allowed is not None:
         condition = and_(condition, _papers.c.id.in_(allowed))
     kept = max(limit, MIN_DEPTH) * PRESELECT
-    if query.candidate_count > kept or query.require_all:
-        scanned = (select(_papers.c.id, _papers.c.search_document).where(condition)
-                   .limit(SCAN_CAP).subquery("scanned"))
-        cheap = func.ts_rank(text(f"'{WEIGHTS}'::float4[]"), scanned.c.search_document,
-                             _tsquery(list(query.weights), "|"), NORMALISATION)
-        preselected = select(scanned.c.id).order_by(cheap.desc()).limit(kept)
-        with _bounded_index_scan(conn):
-            chosen = list(conn.execute(preselected).scalars())
-        condition = _papers.c.id.in_(chosen)
-    found, score = _scored(query, condition)
-    ranked = select(found.c.id, score).order_by(score.desc(), found.c.id).limit(limit)
-    return [(int(i), float(s)) for i, s in conn.execute(ranked)]
+    if query.candidate_count <= kept and not query.require_all:
+        found = select(_papers.c.id).where(condition).order_by(_papers.c.id).limit(SCAN_CAP)
+        return list(conn.execute(found).scalars())
+    scanned = (select(_papers.c.id, _papers.c.search_document).where(condition)
+               .limit(SCAN_CAP).subquery("scanned"))
+    cheap = func.ts_rank(text(f"'{WEIGHTS}'::float4[]"), scanned.c.search_document,
+                         _tsquery(query.lexemes, "|"), NORMALISATION)
+    preselected = select(scanned.c.id).order_by(cheap.desc(), scanned.c.id).limit(kept)
+    with _bounded_index_scan(conn):
+        return list(conn.execute(preselected).scalars())
 
 
 @contextmanager
@@ -173,33 +171,6 @@ def _bounded_index_scan(conn: Connection) -> Iterator[None]:
         conn.execute(text("SET LOCAL enable_seqscan = on"))
 
 
-def lexical_scores(conn: Connection, query: LexicalQuery, paper_ids: Sequence[int]
-                   ) -> dict[int, float]:
-    """The lexical score of each of these papers that holds any lexeme of the query."""
-    if not paper_ids:
-        return {}
-    condition = and_(_papers.c.id.in_(paper_ids),
-                     _papers.c.search_document.bool_op("@@")(_tsquery(list(query.weights), "|")))
-    found, score = _scored(query, condition)
-    return {int(i): float(s) for i, s in conn.execute(select(found.c.id, score))}
-
-
-def _scored(query: LexicalQuery, condition: Any) -> tuple[Any, Any]:
-    """The papers meeting `condition` and their score: per lexeme its weight times `ts_rank`
-    (field weights, saturating term frequency, length normalisation), summed.
-
-    The subquery detoasts each document once (`|| ''`); scored straight from the table,
-    every `ts_rank` call would fetch it from TOAST again (measured 4x slower).
-    """
-    document = _papers.c.search_document.op("||")(cast(literal(""), TSVECTOR))
-    found = (select(_papers.c.id, document.label("document")).where(condition).offset(0)
-             .subquery("found"))
-    parts = [func.ts_rank(text(f"'{WEIGHTS}'::float4[]"), found.c.document,
-                          _tsquery([lexeme], "|"), NORMALISATION) * weight
-             for lexeme, weight in query.weights.items()]
-    return found, sum(parts[1:], parts[0])
-
-
 def _tsquery(lexemes: Sequence[str], joiner: str) -> Any:
     return cast(literal(f" {joiner} ".join(_quoted(lexeme) for lexeme in lexemes)), TSQUERY)
 
@@ -209,17 +180,52 @@ def _quoted(lexeme: str) -> str:
     return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
-# The analysed word frequencies of each database and schema, kept until the next analysis:
-# parsing ~15,000 of them costs more than a whole query.
-Statistics = tuple[dict[str, float], float] | None
-_analysed: dict[tuple[str, str], tuple[Any, Statistics]] = {}
-_analysed_lock = threading.Lock()
+def sample_ids(conn: Connection, size: int) -> list[int]:
+    """About `size` papers picked at random (all of them when there are no more): rows at
+    random up to 50 times `size` papers, whole pages at random beyond (reading every row
+    would cost seconds at a million papers)."""
+    total = _analysis(conn)[1]
+    every = select(_papers.c.id).limit(size)
+    if total <= size:
+        return list(conn.execute(every).scalars())
+    method = "BERNOULLI" if total <= 50 * size else "SYSTEM"
+    share = min(100.0, 100.0 * 2 * size / total)
+    sampled = list(conn.execute(text(f"SELECT id FROM papers TABLESAMPLE {method} (:share) "
+                                     "LIMIT :n"), {"share": share, "n": size}).scalars())
+    return sampled or list(conn.execute(every).scalars())  # unlucky pages: any papers
 
 
-def _statistics(conn: Connection) -> tuple[float, Statistics]:
-    """The paper count (the planner's estimate when it has one; a count would scan) and the
-    analysed share of papers holding each common lexeme with the smallest share kept (None if
-    the column was never analysed)."""
+T = TypeVar("T")
+# What is derived from the planner's statistics (the word frequencies: parsing ~15,000 of
+# them costs more than a whole query), per database, schema and name, with the analysis it
+# came from; kept until the next analysis.
+_derived: dict[tuple[str, str, str], tuple[Any, Any]] = {}
+_derived_lock = threading.Lock()
+
+
+def per_analysis(conn: Connection, name: str, compute: Callable[[Connection], T]) -> T:
+    """`compute(conn)`, computed once per analysis of the papers (each time while they were
+    never analysed)."""
+    key, _, analysed_at = _analysis(conn)
+    return _kept(conn, (*key, name), analysed_at, compute)
+
+
+def _kept(conn: Connection, key: tuple[str, str, str], analysed_at: Any,
+          compute: Callable[[Connection], T]) -> T:
+    with _derived_lock:
+        cached = _derived.get(key)
+    if cached is not None and analysed_at is not None and cached[0] == analysed_at:
+        return typing.cast(T, cached[1])
+    value = compute(conn)
+    if analysed_at is not None:
+        with _derived_lock:
+            _derived[key] = (analysed_at, value)
+    return value
+
+
+def _analysis(conn: Connection) -> tuple[tuple[str, str], float, Any]:
+    """(database and schema, the paper count, when the papers were last analysed). The count
+    is the planner's estimate when it has one (counting would scan)."""
     schema, estimate, analysed_at = conn.execute(text(
         "SELECT current_schema(), c.reltuples, "
         "greatest(s.last_analyze, s.last_autoanalyze) FROM pg_class c "
@@ -227,16 +233,17 @@ def _statistics(conn: Connection) -> tuple[float, Statistics]:
         "WHERE c.oid = to_regclass('papers')")).one()
     total = (float(estimate) if estimate is not None and estimate > 0 else
              float(conn.execute(select(func.count()).select_from(_papers)).scalar_one()))
-    key = (conn.engine.url.render_as_string(hide_password=True), schema)
-    with _analysed_lock:
-        cached = _analysed.get(key)
-    if cached is not None and analysed_at is not None and cached[0] == analysed_at:
-        return total, cached[1]
-    statistics = _common_lexemes(conn)
-    if analysed_at is not None:
-        with _analysed_lock:
-            _analysed[key] = (analysed_at, statistics)
-    return total, statistics
+    return (conn.engine.url.render_as_string(hide_password=True), schema), total, analysed_at
+
+
+Statistics = tuple[dict[str, float], float] | None
+
+
+def _statistics(conn: Connection) -> tuple[float, Statistics]:
+    """The paper count and the analysed share of papers holding each common lexeme with the
+    smallest share kept (None if the column was never analysed)."""
+    key, total, analysed_at = _analysis(conn)
+    return total, _kept(conn, (*key, "lexemes"), analysed_at, _common_lexemes)
 
 
 def _common_lexemes(conn: Connection) -> Statistics:

@@ -4,6 +4,7 @@ import pytest
 from sqlalchemy import text
 
 from paperboy.models import PaperRecord
+from paperboy.search.database import lexical_top
 from paperboy.store import open_database, papers, pglexical, pgsearch
 from paperboy.store import search as store
 
@@ -44,7 +45,7 @@ def ranked(db, query, limit=10):
     with db.engine.connect() as conn:
         words = pglexical.lexical_query(conn, query)
         assert words is not None
-        return words, pglexical.lexical_top(conn, words, None, limit)
+        return words, lexical_top(conn, query, None, limit)[1]
 
 
 def test_a_rare_word_chooses_the_papers_to_score(pg, small_budget):
@@ -120,8 +121,40 @@ def test_a_common_word_is_sampled_by_the_index_not_read_whole(pg, small_budget, 
     with pg.engine.connect() as conn:
         words = pglexical.lexical_query(conn, "study")
         assert words is not None
-        found = pglexical.lexical_top(conn, words, None, 60)
+        found = lexical_top(conn, "study", None, 60)[1]
         settings = [conn.execute(text(f"SHOW {name}")).scalar_one()
                     for name in ("gin_fuzzy_search_limit", "enable_seqscan")]
     assert len(found) < 30  # about 3 of the 80 (a soft limit); 60 if the index read them all
     assert settings == ["0", "on"]  # and the settings ended with the scan
+
+
+def test_what_is_derived_from_an_analysis_is_kept_until_the_next(pg):
+    calls = []
+
+    def compute(conn):
+        calls.append(1)
+        return len(calls)
+
+    add(pg, PaperRecord("x", "Kelp", "Coast.", source="jsonl"))  # add() analyses
+    with pg.engine.connect() as conn:
+        assert [pglexical.per_analysis(conn, "test", compute) for _ in range(3)] == [1, 1, 1]
+    add(pg, PaperRecord("y", "Other", "Text.", source="jsonl"))
+    with pg.engine.connect() as conn:
+        assert pglexical.per_analysis(conn, "test", compute) == 2
+
+
+def test_never_analysed_it_is_computed_each_time(pg):
+    with pg.engine.connect() as conn:
+        values = [pglexical.per_analysis(conn, "test", lambda _: object()) for _ in range(2)]
+    assert values[0] is not values[1]
+
+
+@pytest.mark.parametrize("papers_added", [5, 50])
+def test_a_sample_of_papers_is_never_empty(pg, papers_added):
+    add(pg, *[PaperRecord(f"s{n}", f"Sample {n}", "Text.", source="jsonl")
+              for n in range(papers_added)])
+    with pg.engine.connect() as conn:
+        ids = set(store.uids_by_id(conn))
+        samples = [pglexical.sample_ids(conn, 20) for _ in range(20)]
+    assert all(sample and len(sample) <= 20 and set(sample) <= ids for sample in samples)
+    assert set(samples[0]) == ids if papers_added <= 20 else len(set(map(tuple, samples))) > 1

@@ -6,9 +6,10 @@ from sqlalchemy import text
 
 from paperboy.errors import DatabaseError
 from paperboy.models import Author, PaperRecord
+from paperboy.search.database import lexical_top
 from paperboy.search.engine import SearchEngine
 from paperboy.search.indexer import index_papers
-from paperboy.store import open_database, papers, pglexical, pgsearch
+from paperboy.store import open_database, papers, pgsearch
 from paperboy.store import search as store
 
 
@@ -26,8 +27,7 @@ def add(db, *records):
 
 def lexical(db, query, allowed=None, limit=10):
     with db.engine.connect() as conn:
-        words = pglexical.lexical_query(conn, query)
-        return [] if words is None else pglexical.lexical_top(conn, words, allowed, limit)
+        return lexical_top(conn, query, allowed, limit)[1]
 
 
 def test_the_search_document_follows_the_text_in_the_same_transaction(pg):
