@@ -42,6 +42,7 @@ from bench.search import bench_module  # noqa: E402
 from paperboy.ingest import import_files  # noqa: E402
 from paperboy.search.embed import MODEL_NAME, Embedder, Vectors, load_embedder  # noqa: E402
 from paperboy.search.engine import SearchEngine  # noqa: E402
+from paperboy.search.text import pack_terms  # noqa: E402
 from paperboy.store import Database, listings, open_database, pgsearch  # noqa: E402
 from paperboy.store import search as store  # noqa: E402
 from tests import postgres  # noqa: E402
@@ -101,8 +102,9 @@ def real_vectors(db: Database, count: int, embedder: Embedder) -> Vectors:
     return embedder.encode([document_text(t.title, t.abstract) for t in texts])
 
 
-def load_vectors(url: str, real: Vectors, seed: int) -> Json:
-    """Every paper's vector into paper_index by COPY, then the HNSW index built, both timed."""
+def load_vectors(db: Database, url: str, real: Vectors, seed: int) -> Json:
+    """Every paper's packed terms and vector into paper_index by COPY (what `paperboy index`
+    stores), then the HNSW index built, both timed."""
     synthetic = bench_module("search").synthetic
     rng = np.random.default_rng(seed)
     now = datetime.now(UTC)
@@ -119,9 +121,11 @@ def load_vectors(url: str, real: Vectors, seed: int) -> Json:
                 batch = ids[start:start + 10_000]
                 known = real[start:start + len(batch)]
                 vectors = np.concatenate([known, synthetic(real, len(batch) - len(known), rng)])
+                with db.engine.connect() as read:
+                    terms = {t.paper_id: pack_terms(t.title, t.abstract, t.authors)
+                             for t in store.texts(read, batch)}
                 for paper_id, vector in zip(batch, vectors, strict=True):
-                    # PostgreSQL ranks words from its tsvector: the packed terms stay empty.
-                    copy.write_row((paper_id, b"", MODEL_NAME, vector, now))
+                    copy.write_row((paper_id, terms[paper_id], MODEL_NAME, vector, now))
         conn.commit()
         loaded = time.perf_counter() - started
         # The real vectors alone, for recall on real embeddings (the copies are noise).
@@ -261,7 +265,7 @@ def postgres_run(url: str, args: argparse.Namespace, work: Path, embedder: Embed
     sample = min(args.embed_sample, args.papers)
     say(f"embedding {sample:,} real papers")
     real = real_vectors(db, sample, embedder)
-    results["index"] = load_vectors(url, real, args.seed)
+    results["index"] = load_vectors(db, url, real, args.seed)
     queries = sample_queries(db, min(real_papers, args.papers), args.queries, args.seed)
     say("HNSW recall against the exact scan")
     results["hnsw"] = hnsw_recall(db, embedder, queries)

@@ -3,6 +3,7 @@ import json
 import pytest
 
 from paperboy.ingest import import_files
+from paperboy.search.embed import MODEL_NAME, Embedder
 from paperboy.search.engine import SearchEngine
 from paperboy.search.indexer import index_papers
 from paperboy.store import search as store
@@ -113,6 +114,22 @@ def test_indexing_is_incremental_and_a_changed_paper_is_reindexed(demo_db, tmp_p
     with demo_db.engine.connect() as conn:
         assert store.count_pending(conn, None) == 1
     assert index_papers(demo_db, None).indexed == 1
+
+
+class CrashingModel:
+    def encode(self, texts, **_):
+        raise RuntimeError("the model crashed")
+
+
+def test_words_are_stored_for_every_paper_before_any_vector(demo_db):
+    """Lexical search on PostgreSQL reads stored terms: a bulk import must not wait for the
+    embeddings, nor lose its terms when the model fails."""
+    with pytest.raises(RuntimeError, match="crashed"):
+        index_papers(demo_db, Embedder(model=CrashingModel()))
+    with demo_db.engine.connect() as conn:
+        assert store.count_pending(conn, None) == 0  # every paper has its terms
+        assert store.count_pending(conn, MODEL_NAME) == 48  # and none a vector
+    assert SearchEngine(demo_db).search("attention", mode="bm25").hits
 
 
 def test_dense_and_hybrid_with_the_real_model(demo_db, embedder):
