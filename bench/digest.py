@@ -26,18 +26,21 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-from aiosmtpd.controller import Controller
-from sqlalchemy import bindparam, select, update
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # run as a script: paperboy from this checkout
 
-from paperboy.config import load_settings
-from paperboy.mail import digests as runs
-from paperboy.search.embed import MODEL_NAME
-from paperboy.search.engine import SearchEngine
-from paperboy.search.indexer import index_papers
-from paperboy.store import Database, subscriptions, users, votes
-from paperboy.store.listings import LISTING_DAY
-from paperboy.store.schema import paper_index, papers
+import numpy as np  # noqa: E402
+from aiosmtpd.controller import Controller  # noqa: E402
+from sqlalchemy import bindparam, select, update  # noqa: E402
+
+from paperboy.config import load_settings  # noqa: E402
+from paperboy.mail import digests as runs  # noqa: E402
+from paperboy.search.embed import MODEL_NAME  # noqa: E402
+from paperboy.search.engine import SearchEngine  # noqa: E402
+from paperboy.search.indexer import index_papers  # noqa: E402
+from paperboy.store import Database, subscriptions, users, votes  # noqa: E402
+from paperboy.store.listings import LISTING_DAY  # noqa: E402
+from paperboy.store.schema import paper_index, papers  # noqa: E402
 
 QUERIES = ["large language models", "diffusion", "reinforcement learning", "graph neural network",
            "federated learning", "robot manipulation", "kv cache", "speech recognition",

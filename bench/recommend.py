@@ -34,11 +34,14 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-from threadpoolctl import threadpool_limits
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # run as a script: paperboy from this checkout
 
-from paperboy import ranking
-from paperboy.search.embed import document_text, load_embedder
+import numpy as np  # noqa: E402
+from threadpoolctl import threadpool_limits  # noqa: E402
+
+from paperboy import ranking  # noqa: E402
+from paperboy.search.embed import document_text, load_embedder  # noqa: E402
 
 SHARED = Path(os.environ.get("SHARED_DIR") or Path(__file__).resolve().parents[2] / "shared")
 CORPUS = SHARED / "corpus" / "arxiv_large.jsonl.gz"

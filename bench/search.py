@@ -27,19 +27,22 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-import numpy as np
-import numpy.typing as npt
-from sqlalchemy import select, text
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # run as a script: paperboy from this checkout
 
-from paperboy.ingest import import_files
-from paperboy.search.embed import MODEL_NAME, Embedder, Vectors, document_text, load_embedder
-from paperboy.search.engine import SearchEngine
-from paperboy.search.indexer import index_papers
-from paperboy.search.rank import MODES, Mode
-from paperboy.search.text import STOP_WORDS, pack_terms
-from paperboy.store import Database, open_database
-from paperboy.store import search as store
-from paperboy.store.schema import papers as papers_table
+import numpy as np  # noqa: E402
+import numpy.typing as npt  # noqa: E402
+from sqlalchemy import select, text  # noqa: E402
+
+from paperboy.ingest import import_files  # noqa: E402
+from paperboy.search.embed import MODEL_NAME, Embedder, Vectors, document_text, load_embedder  # noqa: E402
+from paperboy.search.engine import SearchEngine  # noqa: E402
+from paperboy.search.indexer import index_papers  # noqa: E402
+from paperboy.search.rank import MODES, Mode  # noqa: E402
+from paperboy.search.text import STOP_WORDS, pack_terms  # noqa: E402
+from paperboy.store import Database, open_database  # noqa: E402
+from paperboy.store import search as store  # noqa: E402
+from paperboy.store.schema import papers as papers_table  # noqa: E402
 
 REAL_PAPERS = 74_728
 THROUGHPUT_TEXTS = 2_048  # at most: papers embedded for the throughput comparison

@@ -226,10 +226,10 @@ def _kept(conn: Connection, key: tuple[str, str, str], analysed_at: Any,
 def _analysis(conn: Connection) -> tuple[tuple[str, str], float, Any]:
     """(database and schema, the paper count, when the papers were last analysed). The count
     is the planner's estimate when it has one (counting would scan)."""
+    # The statistics functions, not the pg_stat_all_tables view: a third of the time.
     schema, estimate, analysed_at = conn.execute(text(
-        "SELECT current_schema(), c.reltuples, "
-        "greatest(s.last_analyze, s.last_autoanalyze) FROM pg_class c "
-        "LEFT JOIN pg_stat_all_tables s ON s.relid = c.oid "
+        "SELECT current_schema(), c.reltuples, greatest(pg_stat_get_last_analyze_time(c.oid), "
+        "pg_stat_get_last_autoanalyze_time(c.oid)) FROM pg_class c "
         "WHERE c.oid = to_regclass('papers')")).one()
     total = (float(estimate) if estimate is not None and estimate > 0 else
              float(conn.execute(select(func.count()).select_from(_papers)).scalar_one()))
