@@ -1,8 +1,10 @@
-"""Ranking inside PostgreSQL: the database finds and scores, the fusion is the one SQLite uses.
+"""Ranking on PostgreSQL: the database finds, the fusion is the one SQLite uses.
 
-Lexical candidates come from the GIN-indexed tsvector, dense ones from the HNSW index; hybrid
-takes each side's top `CANDIDATES`, asks the database for the other side's score of every
-candidate, and mixes them with `rank.fuse`, as the in-process ranking does.
+Lexical candidates come from the GIN-indexed tsvector (store/pglexical.py chooses them), and
+this process scores their words with the in-process index's BM25F, from the packed terms the
+store keeps; dense candidates and scores come from the HNSW index. Hybrid takes each side's
+top `CANDIDATES`, scores every candidate on the other side too, and mixes them with
+`rank.fuse`, as the in-process ranking does.
 
 The two sides of a hybrid query run at once, each on its own connection (the dense side in a
 thread: embedding the query, then HNSW), so a query waits for the slower side, not for both.
@@ -130,8 +132,7 @@ def hybrid(conns: tuple[Connection, Connection], weights: TermWeights, vector: V
     finally:
         wait([dense_side])
     dense |= dense_side.result()
-    fused = fuse(_scores(candidates, lexical), _scores(candidates, dense),
-                 weight)
+    fused = fuse(_scores(candidates, lexical), _scores(candidates, dense), weight)
     order = np.lexsort((candidates, -fused))[:depth]
     return [(int(candidates[i]), float(fused[i])) for i in order]
 
