@@ -112,11 +112,14 @@ def preview(db: Database, settings: Settings, search: SearchEngine, user_id: int
         return compose(ctx, conn, reader, Scope.of_period(period))
 
 
-def rendered(settings: Settings, value: Digest, epoch: int) -> render.Rendered:
-    """The mail of a digest; `epoch` is its reader's session epoch (their manage link's)."""
+def rendered(settings: Settings, value: Digest, epoch: int, unsubscribe: str
+             ) -> render.Rendered:
+    """The mail of a digest; `epoch` is its reader's session epoch (their manage link's), and
+    `unsubscribe` the link its List-Unsubscribe header carries too (one token: made twice, a
+    second apart, the two would differ)."""
     return render.digest(value, base_url=settings.base_url,
                          manage_url=links.manage_url(settings, value.user_id, value.email, epoch),
-                         unsubscribe_url=unsubscribe_url(settings, value.user_id, value.email))
+                         unsubscribe_url=unsubscribe)
 
 
 def unsubscribe_url(settings: Settings, user_id: int, email: str) -> str:
@@ -216,7 +219,8 @@ def _composed_and_sent(ctx: DigestContext, mailer: Mailer | None, target: Target
                                                     target.key, row, value.contents):
             return _why_not_claimed(ctx.db, r.user_id, target.key)
         return "empty"
-    text = rendered(settings, value, r.session_epoch)
+    unsubscribe = unsubscribe_url(settings, r.user_id, r.email)
+    text = rendered(settings, value, r.session_epoch, unsubscribe)
     if dry_run or mailer is None:
         report.previews.append({"to": r.email, "subject": text.subject, "period": target.key,
                                 "papers": [{"id": i.paper.id, "title": i.paper.title,
@@ -230,7 +234,7 @@ def _composed_and_sent(ctx: DigestContext, mailer: Mailer | None, target: Target
     message = build(mail_from=settings.mail_from, to_email=r.email, to_name=r.name,
                     rendered=text, date=datetime.now(UTC),
                     message_id=sending.message_id(row, sender_domain(settings.mail_from)),
-                    unsubscribe_url=unsubscribe_url(settings, r.user_id, r.email))
+                    unsubscribe_url=unsubscribe)
     try:
         return sending.deliver(ctx.db, settings, mailer, row, message, len(value.items),
                                sleep=sleep, contents=value.contents)

@@ -6,6 +6,7 @@ import re
 from datetime import UTC, date, datetime
 
 import pytest
+from itsdangerous import TimestampSigner
 
 from paperboy.mail import digests as runs
 from paperboy.mail import sending, tokens
@@ -60,6 +61,20 @@ def test_each_subscriber_gets_one_digest_with_reasons_links_and_unsubscribe(hub,
     bob_plain, _ = parts(mails["bob@example.org"])
     assert "Robots that fold laundry" in bob_plain
     assert "in cs.RO, a category you follow" in bob_plain
+
+
+def test_the_body_carries_the_headers_unsubscribe_link_even_a_second_later(
+        hub, smtp, settings_for, monkeypatch):
+    """Signed links carry the second they were made: the mail's two must be one token."""
+    seconds = iter(range(1_800_000_000, 1_800_001_000))
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: next(seconds))
+    runs.send(hub, settings_for(smtp.url), runs.for_date(hub, DAY))
+    for message in by_recipient(smtp).values():
+        link = re.fullmatch(r"<(\S+)>", message["List-Unsubscribe"])
+        assert link is not None
+        plain, html = parts(message)
+        assert "Unsubscribe: " + link.group(1) in plain
+        assert link.group(1).replace("&", "&amp;") in html
 
 
 def test_a_second_run_sends_nothing_again(hub, smtp, settings_for):
