@@ -158,3 +158,14 @@ def test_a_sample_of_papers_is_never_empty(pg, papers_added):
         samples = [pglexical.sample_ids(conn, 20) for _ in range(20)]
     assert all(sample and len(sample) <= 20 and set(sample) <= ids for sample in samples)
     assert set(samples[0]) == ids if papers_added <= 20 else len(set(map(tuple, samples))) > 1
+
+
+def test_common_words_the_index_samples_apart_are_read_whole_when_too_few_meet(
+        pg, small_budget, monkeypatch):
+    uids = common_words_hub(pg)  # "graph" and "attention" in 48 papers each, both in 8
+    with pg.engine.begin() as conn:
+        conn.execute(text("SELECT gin_clean_pending_list('ix_papers_search_document')"))
+    monkeypatch.setattr(pglexical, "FUZZY_LIMIT", 2)  # samples that hardly ever meet
+    words, found = ranked(pg, "graph attention", limit=10)
+    assert words.require_all
+    assert sorted(uids[i] for i, _ in found) == sorted(f"b{n}" for n in range(8))
