@@ -111,7 +111,7 @@ def _average_length(conn: Connection) -> float:
 def _packed_terms(conn: Connection, paper_ids: Sequence[int]) -> dict[int, bytes]:
     """The papers' packed terms: as stored, or for papers not indexed yet tokenized here (as
     the in-process snapshot does)."""
-    stored = store.index_terms(conn, paper_ids)
+    stored = pglexical.packed_terms(conn, paper_ids)
     return stored | {paper.paper_id: pack_terms(paper.title, paper.abstract, paper.authors)
                      for paper in store.texts(conn, [i for i in paper_ids if i not in stored])}
 

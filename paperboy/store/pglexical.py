@@ -160,6 +160,22 @@ def lexical_candidates(conn: Connection, query: LexicalQuery, allowed: Allowed, 
     return chosen
 
 
+def packed_terms(conn: Connection, paper_ids: Sequence[int]) -> dict[int, bytes]:
+    """The packed terms stored for those of these papers that have an index row.
+
+    Through the driver, in binary: 200 papers' terms as SQLAlchemy fetches them (hex text,
+    one placeholder per id) took 5.4 ms, 4.1 of them this process's CPU; in binary with one
+    array parameter 1.3 and 0.6 ms.
+    """
+    driver = conn.connection.driver_connection
+    if driver is None:
+        raise RuntimeError("the connection is closed")
+    with driver.cursor(binary=True) as cursor:
+        rows = cursor.execute("SELECT paper_id, terms FROM paper_index WHERE paper_id = ANY(%s)",
+                              [list(paper_ids)]).fetchall()
+    return {int(paper_id): bytes(terms) for paper_id, terms in rows}
+
+
 @contextmanager
 def _bounded_index_scan(conn: Connection) -> Iterator[None]:
     """Within it, the candidates come from the GIN index, which hands out at most about

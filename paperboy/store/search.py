@@ -97,13 +97,6 @@ def index_rows(conn: Connection) -> list[IndexRow]:
     return [IndexRow(*row) for row in conn.execute(query)]
 
 
-def index_terms(conn: Connection, paper_ids: Sequence[int]) -> dict[int, bytes]:
-    """The packed terms stored for those of these papers that have an index row."""
-    query = select(paper_index.c.paper_id, paper_index.c.terms).where(
-        paper_index.c.paper_id.in_(paper_ids))
-    return {int(i): bytes(terms) for i, terms in conn.execute(query)}
-
-
 def texts(conn: Connection, paper_ids: Iterable[int]) -> list[PaperText]:
     ids = list(paper_ids)
     rows = []
