@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import numpy as np
 from sqlalchemy import Connection, Engine
@@ -34,7 +35,6 @@ from paperboy.store.pglexical import Allowed, Ranked
 # (HNSW candidates, lexical scoring), and nobody pages past 200 results.
 DEPTH = 200
 LENGTH_SAMPLE = 2_000  # papers whose mean length stands for the corpus's
-TermWeights = dict[int, float]  # term hash -> idf times how often the query says it
 
 _dense_sides = ThreadPoolExecutor(max_workers=8, thread_name_prefix="dense-side")
 # A hybrid query takes its two connections together: queries each holding one connection and
@@ -57,45 +57,55 @@ def rank_in_database(engine: Engine, mode: Mode, query_text: str, encode: Encode
     with _two_connections(engine) as (lexical_conn, dense_conn):
         dense_side = _dense_sides.submit(_dense_top, dense_conn, encode, allowed)
         try:
-            weights, lexical = lexical_top(lexical_conn, query_text, allowed, CANDIDATES)
+            words, lexical = lexical_top(lexical_conn, query_text, allowed, CANDIDATES)
         finally:
             wait([dense_side])  # its connection stays open until it is done
         vector, dense = dense_side.result()
-        return hybrid((lexical_conn, dense_conn), weights, vector, (lexical, dense), depth,
+        return hybrid((lexical_conn, dense_conn), words, vector, (lexical, dense), depth,
                       dense_weight(len(text.terms(query_text))))
 
 
+@dataclass(frozen=True)
+class Words:
+    """What scoring a query's words needs, read once per query: each term (hashed as the
+    index hashes it) weighed by its idf times how often the query says it, and the corpus's
+    mean document length."""
+
+    weights: dict[int, float]
+    average_length: float
+
+
 def lexical_top(conn: Connection, query_text: str, allowed: Allowed, limit: int
-                ) -> tuple[TermWeights, Ranked]:
-    """The query's term weights and its best papers by BM25F: the database chooses which
-    papers to score (store/pglexical.py), this process scores them as `LexicalIndex` does,
-    from their packed terms."""
-    words = pglexical.lexical_query(conn, query_text)
-    weights = term_weights(conn, query_text)
-    if words is None or not weights:
-        return weights, []
-    scores = lexical_scores(conn, weights,
-                            pglexical.lexical_candidates(conn, words, allowed, limit))
-    return weights, sorted(scores.items(), key=lambda hit: (-hit[1], hit[0]))[:limit]
+                ) -> tuple[Words, Ranked]:
+    """The query's words and its best papers by BM25F: the database chooses which papers to
+    score (store/pglexical.py), this process scores them as `LexicalIndex` does, from their
+    packed terms."""
+    lexemes = pglexical.lexical_query(conn, query_text)
+    words = _words(conn, query_text)
+    if lexemes is None or not words.weights:
+        return words, []
+    scores = lexical_scores(conn, words,
+                            pglexical.lexical_candidates(conn, lexemes, allowed, limit))
+    return words, sorted(scores.items(), key=lambda hit: (-hit[1], hit[0]))[:limit]
 
 
-def term_weights(conn: Connection, query_text: str) -> TermWeights:
-    """Each term of the query (hashed as the index hashes it): its idf, from the planner's
-    statistics, times how often the query says it."""
+def _words(conn: Connection, query_text: str) -> Words:
     said = Counter(text.stems(query_text))
+    if not said:
+        return Words({}, 1.0)
     total, holding = pglexical.document_counts(conn, list(said))
-    return {text.stem_hash(stem): float(idf(total, holding[stem])) * count
-            for stem, count in said.items()}
+    return Words({text.stem_hash(stem): float(idf(total, holding[stem])) * count
+                  for stem, count in said.items()}, _average_length(conn))
 
 
-def lexical_scores(conn: Connection, weights: TermWeights, paper_ids: Sequence[int]
+def lexical_scores(conn: Connection, words: Words, paper_ids: Sequence[int]
                    ) -> dict[int, float]:
     """The BM25F score of each of these papers that holds any term of the query."""
-    if not paper_ids or not weights:
+    if not paper_ids or not words.weights:
         return {}
     stored = _packed_terms(conn, paper_ids)
     ids = list(stored)
-    scores = scores_of([stored[i] for i in ids], weights, _average_length(conn))
+    scores = scores_of([stored[i] for i in ids], words.weights, words.average_length)
     return {paper_id: float(score) for paper_id, score in zip(ids, scores, strict=True)
             if score > 0}
 
@@ -116,7 +126,7 @@ def _packed_terms(conn: Connection, paper_ids: Sequence[int]) -> dict[int, bytes
                      for paper in store.texts(conn, [i for i in paper_ids if i not in stored])}
 
 
-def hybrid(conns: tuple[Connection, Connection], weights: TermWeights, vector: Vectors,
+def hybrid(conns: tuple[Connection, Connection], words: Words, vector: Vectors,
            sides: tuple[Ranked, Ranked], depth: int, weight: float) -> Ranked:
     """Fuse two candidate lists; a candidate missing from one side gets that side's score
     (-inf if it has none: no query word, or no embedding)."""
@@ -128,7 +138,7 @@ def hybrid(conns: tuple[Connection, Connection], weights: TermWeights, vector: V
                                      model=MODEL_NAME)
     try:
         lexical |= lexical_scores(
-            lexical_conn, weights, [int(c) for c in candidates if c not in lexical])
+            lexical_conn, words, [int(c) for c in candidates if c not in lexical])
     finally:
         wait([dense_side])
     dense |= dense_side.result()

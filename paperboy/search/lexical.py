@@ -105,6 +105,7 @@ def _postings(blobs: Sequence[bytes], params: BM25Params) -> tuple[
     doc_length = np.bincount(rows, weights=tf, minlength=len(blobs)).astype(np.float32)
     return rows, hashes, tf, doc_length
 
+
 def _saturated(tf: npt.NDArray[np.float32], length: npt.NDArray[np.float32] | float,
                average: float, params: BM25Params) -> npt.NDArray[np.float32]:
     norm = params.k1 * (1 - params.b + params.b * np.asarray(length) / max(average, 1e-9))
