@@ -84,8 +84,7 @@ def lexical_top(conn: Connection, query_text: str, allowed: Allowed, limit: int
     words = _words(conn, query_text)
     if lexemes is None or not words.weights:
         return words, []
-    scores = lexical_scores(conn, words,
-                            pglexical.lexical_candidates(conn, lexemes, allowed, limit))
+    scores = _scored(conn, words, pglexical.lexical_candidates(conn, lexemes, allowed, limit))
     return words, sorted(scores.items(), key=lambda hit: (-hit[1], hit[0]))[:limit]
 
 
@@ -103,9 +102,13 @@ def lexical_scores(conn: Connection, words: Words, paper_ids: Sequence[int]
     """The BM25F score of each of these papers that holds any term of the query."""
     if not paper_ids or not words.weights:
         return {}
-    stored = _packed_terms(conn, paper_ids)
-    ids = list(stored)
-    scores = scores_of([stored[i] for i in ids], words.weights, words.average_length)
+    return _scored(conn, words, pglexical.packed_terms(conn, paper_ids))
+
+
+def _scored(conn: Connection, words: Words, stored: pglexical.Terms) -> dict[int, float]:
+    packed = _packed_terms(conn, stored)
+    ids = list(packed)
+    scores = scores_of([packed[i] for i in ids], words.weights, words.average_length)
     return {paper_id: float(score) for paper_id, score in zip(ids, scores, strict=True)
             if score > 0}
 
@@ -113,17 +116,19 @@ def lexical_scores(conn: Connection, words: Words, paper_ids: Sequence[int]
 def _average_length(conn: Connection) -> float:
     """The corpus's mean document length, from a sample, once per analysis."""
     def sampled(conn: Connection) -> float:
-        return average_length(list(_packed_terms(
-            conn, pglexical.sample_ids(conn, LENGTH_SAMPLE)).values()))
+        sample = pglexical.packed_terms(conn, pglexical.sample_ids(conn, LENGTH_SAMPLE))
+        return average_length(list(_packed_terms(conn, sample).values()))
     return pglexical.per_analysis(conn, "average length", sampled)
 
 
-def _packed_terms(conn: Connection, paper_ids: Sequence[int]) -> dict[int, bytes]:
+def _packed_terms(conn: Connection, stored: pglexical.Terms) -> dict[int, bytes]:
     """The papers' packed terms: as stored, or for papers not indexed yet tokenized here (as
     the in-process snapshot does)."""
-    stored = pglexical.packed_terms(conn, paper_ids)
-    return stored | {paper.paper_id: pack_terms(paper.title, paper.abstract, paper.authors)
-                     for paper in store.texts(conn, [i for i in paper_ids if i not in stored])}
+    missing = [paper_id for paper_id, terms in stored.items() if terms is None]
+    tokenized = {paper.paper_id: pack_terms(paper.title, paper.abstract, paper.authors)
+                 for paper in store.texts(conn, missing)} if missing else {}
+    return {paper_id: terms for paper_id, terms in stored.items() if terms is not None
+            } | tokenized
 
 
 def hybrid(conns: tuple[Connection, Connection], words: Words, vector: Vectors,

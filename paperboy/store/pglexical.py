@@ -9,8 +9,8 @@ cached per analysis):
 - some query words are rare: the papers holding any of the rarest, up to `CANDIDATE_BUDGET`;
 - every word is common ("the code is available"): the papers holding the rarest ones all
   together, as many words as bring the estimate under the budget;
-- never more than `SCAN_CAP` papers, whatever the estimate said; and of many, the
-  `PRESELECT` times the results asked for best by one cheap `ts_rank`.
+- never more than `SCAN_CAP` papers, whatever the estimate said, each with its packed terms,
+  so that the query needs one round trip to the database for them.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import threading
 import typing
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,44 +26,44 @@ from typing import Any, TypeVar
 
 from sqlalchemy import (
     Column,
+    ColumnElement,
     Connection,
     Integer,
+    LargeBinary,
     MetaData,
     Select,
     Table,
     and_,
+    any_,
     cast,
     func,
     literal,
     select,
     text,
 )
-from sqlalchemy.dialects.postgresql import TSQUERY, TSVECTOR
+from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY, TSVECTOR
 
 Allowed = Select[Any] | None  # a query for the ids a result may have (None: any)
 Ranked = list[tuple[int, float]]  # (paper id, score), best first
 
-# ts_rank weights for D, C, B, A: title A 1, abstract B 1/3, authors C 1/6 (BM25F's 3 : 1 : .5).
-WEIGHTS = "{0.1, 0.167, 0.333, 1.0}"
-# Rank normalisation 1: divide by 1 + log(document length), as BM25 discounts long documents.
-NORMALISATION = 1
 CANDIDATE_BUDGET = 1_000  # papers a query should score, by the estimate
 SCAN_CAP = 1_000  # papers a query scores, at most
 FUZZY_LIMIT = 5_000  # papers of one word the GIN index hands out, about (see _bounded_index_scan)
-RANKED_TERMS = 20  # lexemes of a query the cheap ts_rank counts, at most (the heaviest)
-PRESELECT = 2  # candidates scored in full per result asked for (5: +0.1 nDCG@10, 1.5x time)
-MIN_DEPTH = 100
+RANKED_TERMS = 20  # lexemes of a query that may choose the candidates, at most (the heaviest)
 
-_papers = Table("papers", MetaData(), Column("id", Integer, primary_key=True),
+_metadata = MetaData()
+_papers = Table("papers", _metadata, Column("id", Integer, primary_key=True),
                 Column("search_document", TSVECTOR))
+_terms = Table("paper_index", _metadata, Column("paper_id", Integer, primary_key=True),
+               Column("terms", LargeBinary))
+Terms = dict[int, bytes | None]  # paper id -> its packed terms (None: not indexed yet)
 
 
 @dataclass(frozen=True)
 class LexicalQuery:
     """Which papers to score for a query: those holding any (or, if `require_all`, every)
-    lexeme of `candidates`, and of many the best by a cheap rank over `lexemes`."""
+    lexeme of `candidates`."""
 
-    lexemes: tuple[str, ...]
     candidates: tuple[str, ...]
     require_all: bool
     candidate_count: float  # papers holding the candidates (an estimate)
@@ -77,12 +78,11 @@ def lexical_query(conn: Connection, query_text: str) -> LexicalQuery | None:
     weights = {lexeme: math.log(1 + (total - counts[lexeme] + 0.5) / (counts[lexeme] + 0.5))
                * count for lexeme, count in terms.items()}
     # The heaviest lexemes only: the light ones (idf near 0) move no result.
-    heaviest = tuple(sorted(weights, key=lambda lexeme: (-weights[lexeme], lexeme))
-                     [:RANKED_TERMS])
+    heaviest = sorted(weights, key=lambda lexeme: (-weights[lexeme], lexeme))[:RANKED_TERMS]
     by_rarity = sorted(heaviest, key=lambda lexeme: (counts[lexeme], lexeme))
     if counts[by_rarity[0]] > CANDIDATE_BUDGET and len(by_rarity) > 1:
-        return LexicalQuery(heaviest, *_all_of_rarest(by_rarity, counts, total))
-    return LexicalQuery(heaviest, *_any_of_rarest(by_rarity, counts))
+        return LexicalQuery(*_all_of_rarest(by_rarity, counts, total))
+    return LexicalQuery(*_any_of_rarest(by_rarity, counts))
 
 
 def _any_of_rarest(by_rarity: list[str], counts: dict[str, float]
@@ -134,46 +134,58 @@ def document_counts(conn: Connection, lexemes: Sequence[str]) -> tuple[float, di
 
 
 def lexical_candidates(conn: Connection, query: LexicalQuery, allowed: Allowed, limit: int
-                       ) -> list[int]:
-    """The papers worth scoring for `limit` results: those holding the query's candidate
-    lexemes, and when there are many, the `PRESELECT` times `limit` best of them by one plain
-    `ts_rank` over the query's lexemes."""
+                       ) -> Terms:
+    """The papers worth scoring for `limit` results, with their packed terms: those holding the
+    query's candidate lexemes, at most `SCAN_CAP` (of a common word, a sample)."""
     joiner = "&" if query.require_all else "|"
     condition: Any = _papers.c.search_document.bool_op("@@")(_tsquery(query.candidates, joiner))
     if allowed is not None:
         condition = and_(condition, _papers.c.id.in_(allowed))
-    kept = max(limit, MIN_DEPTH) * PRESELECT
-    if query.candidate_count <= kept and not query.require_all:
-        found = select(_papers.c.id).where(condition).order_by(_papers.c.id).limit(SCAN_CAP)
-        return list(conn.execute(found).scalars())
-    scanned = (select(_papers.c.id, _papers.c.search_document).where(condition)
-               .limit(SCAN_CAP).subquery("scanned"))
-    cheap = func.ts_rank(text(f"'{WEIGHTS}'::float4[]"), scanned.c.search_document,
-                         _tsquery(query.lexemes, "|"), NORMALISATION)
-    preselected = select(scanned.c.id).order_by(cheap.desc(), scanned.c.id).limit(kept)
+    found = (select(_papers.c.id, _terms.c.terms)
+             .select_from(_papers.outerjoin(_terms, _terms.c.paper_id == _papers.c.id))
+             .where(condition).limit(SCAN_CAP))
     with _bounded_index_scan(conn):
-        chosen = list(conn.execute(preselected).scalars())
-    if query.require_all and len(chosen) < limit:
+        rows = _binary_rows(conn, found)
+    if query.require_all and len(rows) < limit:
         # The index samples each common word's papers on its own, so few papers are in every
         # sample (at a million papers, none, for one bench query in 200): read them whole.
-        chosen = list(conn.execute(preselected).scalars())
-    return chosen
+        rows = _binary_rows(conn, found)
+    return _by_paper(rows)
 
 
-def packed_terms(conn: Connection, paper_ids: Sequence[int]) -> dict[int, bytes]:
-    """The packed terms stored for those of these papers that have an index row.
+def packed_terms(conn: Connection, paper_ids: Sequence[int]) -> Terms:
+    """The packed terms of these papers (None for those not indexed yet)."""
+    rows = _binary_rows(conn, select(_terms.c.paper_id, _terms.c.terms)
+                        .where(one_of(_terms.c.paper_id, paper_ids)))
+    return {paper_id: None for paper_id in paper_ids} | _by_paper(rows)
 
-    Through the driver, in binary: 200 papers' terms as SQLAlchemy fetches them (hex text,
-    one placeholder per id) took 5.4 ms, 4.1 of them this process's CPU; in binary with one
-    array parameter 1.3 and 0.6 ms.
-    """
+
+def one_of(column: ColumnElement[int], paper_ids: Sequence[int]) -> ColumnElement[bool]:
+    """`column = ANY(ids)`, the ids one array parameter: a statement with one placeholder per
+    id is a new statement for each count, which psycopg parses anew (~9% of this process's
+    time per hybrid query at a million papers, session 3)."""
+    return column == any_(cast(literal(list(paper_ids)), ARRAY(Integer)))
+
+
+def _by_paper(rows: Sequence[tuple[Any, Any]]) -> Terms:
+    return {int(paper_id): None if terms is None else bytes(terms) for paper_id, terms in rows}
+
+
+def _binary_rows(conn: Connection, statement: Select[Any]) -> list[tuple[Any, ...]]:
+    """The statement's rows, fetched through the driver in binary, in the connection's
+    transaction. SQLAlchemy reads bytea as hex text: 200 papers' packed terms took 5.4 ms
+    that way, 4.1 of them this process's CPU, against 1.3 and 0.6 in binary."""
+    dialect = conn.dialect
+    compiled = statement.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+    if any(bind.type.dialect_impl(dialect).bind_processor(dialect)
+           for bind in compiled.binds.values()):
+        raise TypeError("a parameter of this statement needs SQLAlchemy to convert it")
     driver = conn.connection.driver_connection
     if driver is None:
         raise RuntimeError("the connection is closed")
     with driver.cursor(binary=True) as cursor:
-        rows = cursor.execute("SELECT paper_id, terms FROM paper_index WHERE paper_id = ANY(%s)",
-                              [list(paper_ids)]).fetchall()
-    return {int(paper_id): bytes(terms) for paper_id, terms in rows}
+        rows: list[tuple[Any, ...]] = cursor.execute(str(compiled), compiled.params).fetchall()
+    return rows
 
 
 @contextmanager
@@ -183,13 +195,17 @@ def _bounded_index_scan(conn: Connection) -> Iterator[None]:
     every paper id of a common word ("code": a fifth of a million papers) costs more than
     the whole query may. Without the index (a scan until `SCAN_CAP` papers match) a common
     word costs as much."""
-    conn.execute(text(f"SET LOCAL gin_fuzzy_search_limit = {FUZZY_LIMIT}"))
-    conn.execute(text("SET LOCAL enable_seqscan = off"))
+    set_locally(conn, gin_fuzzy_search_limit=str(FUZZY_LIMIT), enable_seqscan="off")
     try:
         yield
     finally:
-        conn.execute(text("SET LOCAL gin_fuzzy_search_limit = 0"))
-        conn.execute(text("SET LOCAL enable_seqscan = on"))
+        set_locally(conn, gin_fuzzy_search_limit="0", enable_seqscan="on")
+
+
+def set_locally(conn: Connection, **settings: str) -> None:
+    """SET LOCAL for several settings in one round trip."""
+    conn.execute(select(*(func.set_config(name, value, True)
+                          for name, value in settings.items())))
 
 
 def _tsquery(lexemes: Sequence[str], joiner: str) -> Any:
@@ -246,7 +262,12 @@ def _kept(conn: Connection, key: tuple[str, str, str], analysed_at: Any,
 
 def _analysis(conn: Connection) -> tuple[tuple[str, str], float, Any]:
     """(database and schema, the paper count, when the papers were last analysed). The count
-    is the planner's estimate when it has one (counting would scan)."""
+    is the planner's estimate when it has one (counting would scan). Read once per
+    transaction: a query asks three times."""
+    kept = conn.info.get("paperboy.analysis")
+    transaction = conn.get_transaction()
+    if kept is not None and transaction is not None and kept[0]() is transaction:
+        return typing.cast(tuple[tuple[str, str], float, Any], kept[1])
     # The statistics functions, not the pg_stat_all_tables view: a third of the time.
     schema, estimate, analysed_at = conn.execute(text(
         "SELECT current_schema(), c.reltuples, greatest(pg_stat_get_last_analyze_time(c.oid), "
@@ -254,7 +275,11 @@ def _analysis(conn: Connection) -> tuple[tuple[str, str], float, Any]:
         "WHERE c.oid = to_regclass('papers')")).one()
     total = (float(estimate) if estimate is not None and estimate > 0 else
              float(conn.execute(select(func.count()).select_from(_papers)).scalar_one()))
-    return (conn.engine.url.render_as_string(hide_password=True), schema), total, analysed_at
+    analysis = (conn.engine.url.render_as_string(hide_password=True), schema), total, analysed_at
+    transaction = conn.get_transaction()
+    if transaction is not None:
+        conn.info["paperboy.analysis"] = (weakref.ref(transaction), analysis)
+    return analysis
 
 
 Statistics = tuple[dict[str, float], float] | None

@@ -24,7 +24,7 @@ from sqlalchemy import (
     text,
 )
 
-from paperboy.store.pglexical import Allowed, Ranked
+from paperboy.store.pglexical import Allowed, Ranked, one_of, set_locally
 
 # What migration 0004 adds on PostgreSQL (a test skips them when comparing schema.py).
 POSTGRES_ONLY = frozenset({"search_document", "embedding", "ix_papers_search_document",
@@ -97,8 +97,8 @@ def dense_scores(conn: Connection, vector: npt.NDArray[np.float32], paper_ids: S
     if not paper_ids:
         return {}
     distance = EMBEDDINGS.c.embedding.cosine_distance(vector)
-    query = select(EMBEDDINGS.c.paper_id, distance).where(EMBEDDINGS.c.paper_id.in_(paper_ids),
-                                                      _embedded_by(model))
+    query = select(EMBEDDINGS.c.paper_id, distance).where(
+        one_of(EMBEDDINGS.c.paper_id, paper_ids), _embedded_by(model))
     return {int(i): 1.0 - float(d) for i, d in conn.execute(query)}
 
 
@@ -122,8 +122,8 @@ def save_embeddings(conn: Connection, rows: Sequence[tuple[int, bytes]]) -> None
 def _tune_hnsw(conn: Connection, limit: int) -> None:
     """Enough HNSW candidates for `limit` results, and scanning on while filters (a paper
     filter, another model's vectors) leave too few: free when nothing is filtered out."""
-    conn.execute(text(f"SET LOCAL hnsw.ef_search = {max(EF_SEARCH, min(limit, 1000))}"))
-    conn.execute(text("SET LOCAL hnsw.iterative_scan = relaxed_order"))
+    set_locally(conn, **{"hnsw.ef_search": str(max(EF_SEARCH, min(limit, 1000))),
+                         "hnsw.iterative_scan": "relaxed_order"})
 
 
 def analyze(conn: Connection) -> None:

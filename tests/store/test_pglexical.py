@@ -1,10 +1,12 @@
 """Lexical ranking in PostgreSQL: which papers a query scores, and the statistics behind it."""
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import JSON, event, literal, select, text
 
 from paperboy.models import PaperRecord
 from paperboy.search.database import lexical_top
+from paperboy.search.indexer import index_papers
+from paperboy.search.text import pack_terms
 from paperboy.store import open_database, papers, pglexical, pgsearch
 from paperboy.store import search as store
 
@@ -19,7 +21,6 @@ def pg(postgres_url):
 @pytest.fixture
 def small_budget(monkeypatch):
     monkeypatch.setattr(pglexical, "CANDIDATE_BUDGET", 10)
-    monkeypatch.setattr(pglexical, "MIN_DEPTH", 2)
 
 
 def add(db, *records):
@@ -116,7 +117,6 @@ def test_a_common_word_is_sampled_by_the_index_not_read_whole(pg, small_budget, 
     common_words_hub(pg)  # "study": 80 papers
     with pg.engine.begin() as conn:  # new papers wait in the index's pending list, unsampled
         conn.execute(text("SELECT gin_clean_pending_list('ix_papers_search_document')"))
-    monkeypatch.setattr(pglexical, "PRESELECT", 1)
     monkeypatch.setattr(pglexical, "FUZZY_LIMIT", 3)
     with pg.engine.connect() as conn:
         words = pglexical.lexical_query(conn, "study")
@@ -169,3 +169,37 @@ def test_common_words_the_index_samples_apart_are_read_whole_when_too_few_meet(
     words, found = ranked(pg, "graph attention", limit=10)
     assert words.require_all
     assert sorted(uids[i] for i, _ in found) == sorted(f"b{n}" for n in range(8))
+
+
+def test_candidates_come_with_their_packed_terms_none_before_indexing(pg):
+    add(pg, PaperRecord("k", "Kelp forests", "Coast.", source="jsonl"),
+        PaperRecord("o", "Other", "Text.", source="jsonl"))
+    with pg.engine.connect() as conn:
+        query = pglexical.lexical_query(conn, "kelp")
+        assert query is not None
+        before = pglexical.lexical_candidates(conn, query, None, 10)
+    index_papers(pg, None)
+    with pg.engine.connect() as conn:
+        after = pglexical.lexical_candidates(conn, query, None, 10)
+        (kelp,) = after
+        assert pglexical.packed_terms(conn, [kelp, 10**9]) == {kelp: after[kelp], 10**9: None}
+    assert before == {kelp: None}
+    assert after[kelp] == pack_terms("Kelp forests", "Coast.", "")
+
+
+def test_a_parameter_the_driver_cannot_take_as_given_is_refused(pg):
+    with pg.engine.connect() as conn, pytest.raises(TypeError, match="convert"):
+        pglexical._binary_rows(conn, select(literal({"a": 1}, JSON)))
+
+
+def test_the_analysis_is_read_once_per_transaction(pg):
+    add(pg, PaperRecord("k", "Kelp forests", "Coast.", source="jsonl"))
+    statements = []
+    event.listen(pg.engine, "before_cursor_execute",
+                 lambda *args: statements.append(args[2]) if "analyze_time" in args[2] else None)
+    with pg.engine.connect() as conn:
+        lexical_top(conn, "kelp forests", None, 10)
+        lexical_top(conn, "coast", None, 10)
+    with pg.engine.connect() as conn:
+        lexical_top(conn, "kelp", None, 10)
+    assert len(statements) == 2
