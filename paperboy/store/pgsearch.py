@@ -81,14 +81,14 @@ def dense_top(conn: Connection, vector: npt.NDArray[np.float32], allowed: Allowe
 def dense_exact_top(conn: Connection, vector: npt.NDArray[np.float32], limit: int, *,
                     model: str) -> Ranked:
     """The exact nearest papers (a full scan, the index bypassed): what HNSW is checked against."""
-    conn.execute(text("SET LOCAL enable_indexscan = off"))
+    set_locally(conn, enable_indexscan="off")
     try:
         distance = EMBEDDINGS.c.embedding.cosine_distance(vector)
         query = (select(EMBEDDINGS.c.paper_id, distance).where(_embedded_by(model))
                  .order_by(distance, EMBEDDINGS.c.paper_id).limit(limit))
         return [(int(i), 1.0 - float(d)) for i, d in conn.execute(query)]
     finally:
-        conn.execute(text("SET LOCAL enable_indexscan = on"))
+        set_locally(conn, enable_indexscan="on")
 
 
 def dense_scores(conn: Connection, vector: npt.NDArray[np.float32], paper_ids: Sequence[int],
