@@ -53,8 +53,20 @@ class Counts:
                 "rejected": self.rejected}
 
 
+# Papers per round of statements: their uids and ids go in IN lists, and PostgreSQL takes at
+# most 65,535 parameters a statement (SQLite 32,766).
+UPSERT_BATCH = 5_000
+
+
 def upsert(conn: Connection, records: Sequence[PaperRecord]) -> Counts:
     """Insert new papers and merge the rest into what is stored. Uids must be distinct."""
+    counts = Counts()
+    for start in range(0, len(records), UPSERT_BATCH):
+        counts.add(_upsert(conn, records[start:start + UPSERT_BATCH]))
+    return counts
+
+
+def _upsert(conn: Connection, records: Sequence[PaperRecord]) -> Counts:
     now = datetime.now(UTC)
     stored = _load(conn, [r.uid for r in records])
     counts = Counts()

@@ -142,3 +142,26 @@ def test_postgresql_imports_into_the_schema_on_the_search_path(postgres_url, tmp
             assert papers.count(conn) == 0
     finally:
         main.dispose()
+
+
+def test_one_upsert_of_more_papers_than_a_statement_takes_parameters_for(db, monkeypatch):
+    """`paperboy eval` on PostgreSQL stores a whole BEIR corpus in one call: 74,727 papers
+    failed (one IN list of their uids, over PostgreSQL's 65,535 parameters)."""
+    monkeypatch.setattr(papers, "UPSERT_BATCH", 3)
+    records = [PaperRecord(f"u{n}", f"Paper {n}", "Text.", source="jsonl") for n in range(8)]
+    with db.engine.begin() as conn:
+        first = papers.upsert(conn, records[:5])
+        again = papers.upsert(conn, records)
+    assert (first.new, again.new, again.unchanged) == (5, 3, 5)
+    with db.engine.connect() as conn:
+        assert sorted(search.uids_by_id(conn).values()) == sorted(r.uid for r in records)
+
+
+def test_postgresql_takes_an_upsert_over_its_parameter_limit(postgres_url):
+    records = [PaperRecord(f"u{n}", "", "", source="jsonl") for n in range(70_000)]
+    db = open_database(postgres_url)
+    try:
+        with db.engine.begin() as conn:
+            assert papers.upsert(conn, records).new == 70_000
+    finally:
+        db.dispose()
