@@ -1,10 +1,11 @@
 """Ranking on PostgreSQL: the database finds, the fusion is the one SQLite uses.
 
-Lexical candidates come from the GIN-indexed tsvector (store/pglexical.py chooses them), and
-this process scores their words with the in-process index's BM25F, from the packed terms the
-store keeps; dense candidates and scores come from the HNSW index. Hybrid takes each side's
-top `CANDIDATES`, scores every candidate on the other side too, and mixes them with
-`rank.fuse`, as the in-process ranking does.
+Lexical candidates come from the database (store/pglexical.py chooses them: the papers where
+the query's words weigh most, from impact-ordered postings), and this process scores their
+words with the in-process index's BM25F, from the packed terms the store keeps; dense
+candidates and scores come from the HNSW index. Hybrid takes each side's top `CANDIDATES`,
+scores every candidate on the other side too, and mixes them with `rank.fuse`, as the
+in-process ranking does.
 
 The two sides of a hybrid query run at once, each on its own connection (the dense side in a
 thread: embedding the query, then HNSW), so a query waits for the slower side, not for both.

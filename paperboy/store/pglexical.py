@@ -1,16 +1,22 @@
-"""Which papers a lexical query scores in PostgreSQL: the weighted tsvector
-`papers.search_document` (migration 0004), its GIN index and the planner's word statistics.
+"""Which papers a lexical query scores in PostgreSQL, from the weighted tsvector
+`papers.search_document` (migration 0004) and what the database derives from it.
 
 The scores themselves are BM25F computed in process from the papers' packed terms, as on
-SQLite (search/database.py). The GIN index only finds papers, so the work is bounded by
-choosing which to score from how many papers hold each word (the planner's statistics,
-cached per analysis):
+SQLite (search/database.py). The database chooses the papers to score, each with its packed
+terms, in one round trip:
 
-- some query words are rare: the papers holding any of the rarest, up to `CANDIDATE_BUDGET`;
-- every word is common ("the code is available"): the papers holding the rarest ones all
-  together, as many words as bring the estimate under the budget;
-- never more than `SCAN_CAP` papers, whatever the estimate said, each with its packed terms,
-  so that the query needs one round trip to the database for them.
+- a query without filters takes the papers holding its rarest words (up to `RARE_BUDGET`,
+  from the GIN index) and fills up to `UNFILTERED_CAP` with the papers where its words weigh
+  most: each word's `POSTING_DEPTH` heaviest papers from the impact-ordered postings of the
+  papers' strong words (migration 0008), summed with the words' idf. The work is bounded by
+  the query's length, not by the corpus; at 74,727 papers it keeps most of what the rarest
+  words alone lost against scoring every paper (docs/search-quality.md).
+- a filtered query (a category, dates) takes its papers from the GIN index, choosing words by
+  how many papers hold each (the planner's statistics, cached per analysis): some words are
+  rare: the papers holding any of the rarest, up to `CANDIDATE_BUDGET`; every word is common
+  ("the code is available"): the papers holding the rarest ones all together, as many words
+  as bring the estimate under the budget. The postings would have to be read past every
+  paper the filter refuses.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ from sqlalchemy import (
     MetaData,
     Select,
     Table,
+    TextClause,
     and_,
     any_,
     cast,
@@ -50,6 +57,9 @@ CANDIDATE_BUDGET = 1_000  # papers a query should score, by the estimate
 SCAN_CAP = 1_000  # papers a query scores, at most
 FUZZY_LIMIT = 5_000  # papers of one word the GIN index hands out, about (see _bounded_index_scan)
 RANKED_TERMS = 20  # lexemes of a query that may choose the candidates, at most (the heaviest)
+POSTING_DEPTH = 1_000  # papers read per query word from the impact-ordered postings
+RARE_BUDGET = 300  # papers holding the query's rarest words, scored whatever their postings
+UNFILTERED_CAP = 600  # papers a query without filters scores: those and the heaviest
 
 _metadata = MetaData()
 _papers = Table("papers", _metadata, Column("id", Integer, primary_key=True),
@@ -67,6 +77,8 @@ class LexicalQuery:
     candidates: tuple[str, ...]
     require_all: bool
     candidate_count: float  # papers holding the candidates (an estimate)
+    weights: dict[str, float]  # the heaviest lexemes: idf times how often the query says it
+    rarest: tuple[str, ...]  # the rarest of them, held by about `RARE_BUDGET` papers in all
 
 
 def lexical_query(conn: Connection, query_text: str) -> LexicalQuery | None:
@@ -80,17 +92,19 @@ def lexical_query(conn: Connection, query_text: str) -> LexicalQuery | None:
     # The heaviest lexemes only: the light ones (idf near 0) move no result.
     heaviest = sorted(weights, key=lambda lexeme: (-weights[lexeme], lexeme))[:RANKED_TERMS]
     by_rarity = sorted(heaviest, key=lambda lexeme: (counts[lexeme], lexeme))
+    found_by = ({lexeme: weights[lexeme] for lexeme in heaviest},
+                _any_of_rarest(by_rarity, counts, RARE_BUDGET)[0])
     if counts[by_rarity[0]] > CANDIDATE_BUDGET and len(by_rarity) > 1:
-        return LexicalQuery(*_all_of_rarest(by_rarity, counts, total))
-    return LexicalQuery(*_any_of_rarest(by_rarity, counts))
+        return LexicalQuery(*_all_of_rarest(by_rarity, counts, total), *found_by)
+    return LexicalQuery(*_any_of_rarest(by_rarity, counts, CANDIDATE_BUDGET), *found_by)
 
 
-def _any_of_rarest(by_rarity: list[str], counts: dict[str, float]
+def _any_of_rarest(by_rarity: list[str], counts: dict[str, float], budget: float
                    ) -> tuple[tuple[str, ...], bool, float]:
     chosen: list[str] = []
     covered = 0.0
     for lexeme in by_rarity:
-        if chosen and covered + counts[lexeme] > CANDIDATE_BUDGET:
+        if chosen and covered + counts[lexeme] > budget:
             break
         chosen.append(lexeme)
         covered += counts[lexeme]
@@ -135,12 +149,42 @@ def document_counts(conn: Connection, lexemes: Sequence[str]) -> tuple[float, di
 
 def lexical_candidates(conn: Connection, query: LexicalQuery, allowed: Allowed, limit: int
                        ) -> Terms:
-    """The papers worth scoring for `limit` results, with their packed terms: those holding the
-    query's candidate lexemes, at most `SCAN_CAP` (of a common word, a sample)."""
+    """The papers worth scoring for `limit` results, with their packed terms."""
+    if allowed is None:
+        with _bounded_index_scan(conn):
+            return _by_paper(_binary_rows(conn, _RAREST_AND_HEAVIEST, {
+                "rarest": " | ".join(_quoted(lexeme) for lexeme in query.rarest),
+                "rare_cap": min(RARE_BUDGET, UNFILTERED_CAP), "lexemes": list(query.weights),
+                "weights": list(query.weights.values()), "depth": POSTING_DEPTH,
+                "cap": UNFILTERED_CAP}))
+    return _papers_holding(conn, query, allowed, limit)
+
+
+_RAREST_AND_HEAVIEST = text("""
+    WITH rare AS (
+        SELECT id FROM papers WHERE search_document @@ CAST(:rarest AS tsquery)
+        LIMIT :rare_cap),
+    heaviest AS (
+        SELECT p.paper_id, sum(q.weight * p.impact) AS score
+        FROM unnest(CAST(:lexemes AS text[]), CAST(:weights AS real[])) AS q(lexeme, weight)
+        CROSS JOIN LATERAL (SELECT pp.paper_id, pp.impact FROM paper_postings AS pp
+                            WHERE pp.lexeme = q.lexeme
+                            ORDER BY pp.impact DESC LIMIT :depth) AS p
+        WHERE p.paper_id NOT IN (SELECT id FROM rare)
+        GROUP BY p.paper_id ORDER BY score DESC, p.paper_id
+        LIMIT greatest(:cap - (SELECT count(*) FROM rare), 0))
+    SELECT chosen.id, i.terms
+    FROM (SELECT id FROM rare UNION ALL SELECT paper_id FROM heaviest) AS chosen(id)
+    LEFT JOIN paper_index AS i ON i.paper_id = chosen.id""")
+
+
+def _papers_holding(conn: Connection, query: LexicalQuery, allowed: Select[Any], limit: int
+                    ) -> Terms:
+    """Allowed papers holding the query's candidate lexemes, at most `SCAN_CAP` (of a common
+    word, a sample)."""
     joiner = "&" if query.require_all else "|"
-    condition: Any = _papers.c.search_document.bool_op("@@")(_tsquery(query.candidates, joiner))
-    if allowed is not None:
-        condition = and_(condition, _papers.c.id.in_(allowed))
+    condition = and_(_papers.c.search_document.bool_op("@@")(_tsquery(query.candidates, joiner)),
+                     _papers.c.id.in_(allowed))
     found = (select(_papers.c.id, _terms.c.terms)
              .select_from(_papers.outerjoin(_terms, _terms.c.paper_id == _papers.c.id))
              .where(condition).limit(SCAN_CAP))
@@ -171,11 +215,14 @@ def _by_paper(rows: Sequence[tuple[Any, Any]]) -> Terms:
     return {int(paper_id): None if terms is None else bytes(terms) for paper_id, terms in rows}
 
 
-def _binary_rows(conn: Connection, statement: Select[Any]) -> list[tuple[Any, ...]]:
+def _binary_rows(conn: Connection, statement: Select[Any] | TextClause,
+                 parameters: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
     """The statement's rows, fetched through the driver in binary, in the connection's
     transaction. SQLAlchemy reads bytea as hex text: 200 papers' packed terms took 5.4 ms
     that way, 4.1 of them this process's CPU, against 1.3 and 0.6 in binary."""
     dialect = conn.dialect
+    if parameters:
+        statement = statement.params(parameters)
     compiled = statement.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
     if any(bind.type.dialect_impl(dialect).bind_processor(dialect)
            for bind in compiled.binds.values()):

@@ -26,8 +26,9 @@ from sqlalchemy import (
 
 from paperboy.store.pglexical import Allowed, Ranked, one_of, set_locally
 
-# What migration 0004 adds on PostgreSQL (a test skips them when comparing schema.py).
+# What migrations 0004 and 0008 add on PostgreSQL (a test skips them when comparing schema.py).
 POSTGRES_ONLY = frozenset({"search_document", "embedding", "ix_papers_search_document",
+                           "paper_postings", "ix_paper_postings_impact",
                            "ix_paper_index_embedding"})
 DIMENSIONS = 384
 # HNSW candidates per query: recall@10 against the exact scan >= 0.95 on real embeddings

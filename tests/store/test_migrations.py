@@ -1,11 +1,14 @@
 import sqlite3
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import create_engine, text
 
 from paperboy.errors import DatabaseError
-from paperboy.store import migrations, open_database
+from paperboy.models import PaperRecord
+from paperboy.store import migrations, open_database, papers
 from paperboy.store.db import normalize_url
 from paperboy.store.pgsearch import POSTGRES_ONLY
 from paperboy.store.schema import metadata
@@ -81,3 +84,20 @@ def test_postgresql_connections_run_in_utc_with_a_statement_timeout(postgres_url
 def test_a_postgresql_server_that_is_not_there_gets_a_clear_error():
     with pytest.raises(DatabaseError, match="cannot open"):
         open_database("postgresql://nobody@127.0.0.1:1/none")
+
+
+def test_papers_stored_before_the_postings_existed_get_theirs(postgres_server):
+    postgres_server.execute("CREATE DATABASE before_postings")
+    url = normalize_url(postgres_server.url("before_postings"))
+    engine = create_engine(url)
+    try:
+        command.upgrade(migrations._config(engine, True), "0007")
+        with engine.begin() as conn:
+            papers.upsert(conn, [PaperRecord("k", "Kelp forests", "Coast, coast.", source="jsonl")])
+        assert migrations.upgrade(engine)
+        with engine.connect() as conn:
+            stored = conn.execute(text("SELECT lexeme FROM paper_postings")).scalars()
+            assert sorted(stored) == ["coast", "forest", "kelp"]
+    finally:
+        engine.dispose()
+        postgres_server.execute("DROP DATABASE before_postings WITH (FORCE)")

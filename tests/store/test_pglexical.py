@@ -7,7 +7,7 @@ from paperboy.models import PaperRecord
 from paperboy.search.database import lexical_top
 from paperboy.search.indexer import index_papers
 from paperboy.search.text import pack_terms
-from paperboy.store import open_database, papers, pglexical, pgsearch
+from paperboy.store import open_database, papers, pglexical, pgsearch, schema
 from paperboy.store import search as store
 
 
@@ -42,11 +42,15 @@ def common_words_hub(db):
         return store.uids_by_id(conn)
 
 
-def ranked(db, query, limit=10):
+# A filter: candidates then come from the GIN index, not from the postings.
+EVERY_PAPER = select(schema.papers.c.id)
+
+
+def ranked(db, query, limit=10, allowed=EVERY_PAPER):
     with db.engine.connect() as conn:
         words = pglexical.lexical_query(conn, query)
         assert words is not None
-        return words, lexical_top(conn, query, None, limit)[1]
+        return words, lexical_top(conn, query, allowed, limit)[1]
 
 
 def test_a_rare_word_chooses_the_papers_to_score(pg, small_budget):
@@ -79,7 +83,8 @@ def test_without_a_budget_every_paper_with_a_word_is_ranked(pg):
     assert {uids[i] for i, _ in found[:8]} == {f"b{n}" for n in range(8)}
 
 
-def test_every_word_of_a_long_query_counts(pg):
+@pytest.mark.parametrize("allowed", [None, EVERY_PAPER], ids=["postings", "gin"])
+def test_every_word_of_a_long_query_counts(pg, allowed):
     """A sentence query has 15-25 words: the paper holding its lightest two beats the one
     holding only its heaviest (a score from the ten heaviest words missed it altogether)."""
     words = [f"zq{chr(97 + n)}word" for n in range(16)]  # equally rare, so weighed by name
@@ -89,7 +94,7 @@ def test_every_word_of_a_long_query_counts(pg):
           for n in range(20)])
     with pg.engine.connect() as conn:
         uids = store.uids_by_id(conn)
-    _, found = ranked(pg, " ".join(words))
+    _, found = ranked(pg, " ".join(words), allowed=allowed)
     assert [uids[i] for i, _ in found] == ["light", "heavy"]
 
 
@@ -121,7 +126,7 @@ def test_a_common_word_is_sampled_by_the_index_not_read_whole(pg, small_budget, 
     with pg.engine.connect() as conn:
         words = pglexical.lexical_query(conn, "study")
         assert words is not None
-        found = lexical_top(conn, "study", None, 60)[1]
+        found = lexical_top(conn, "study", EVERY_PAPER, 60)[1]
         settings = [conn.execute(text(f"SHOW {name}")).scalar_one()
                     for name in ("gin_fuzzy_search_limit", "enable_seqscan")]
     assert len(found) < 30  # about 3 of the 80 (a soft limit); 60 if the index read them all
@@ -203,3 +208,84 @@ def test_the_analysis_is_read_once_per_transaction(pg):
     with pg.engine.connect() as conn:
         lexical_top(conn, "kelp", None, 10)
     assert len(statements) == 2
+
+
+def postings(db):
+    with db.engine.connect() as conn:
+        uids = store.uids_by_id(conn)
+        rows = conn.execute(text("SELECT paper_id, lexeme, impact, xmin::text FROM paper_postings"))
+        return {(uids[paper_id], lexeme): (impact, xmin) for paper_id, lexeme, impact, xmin in rows}
+
+
+def test_the_postings_follow_the_text_in_the_same_statement(pg):
+    """Strong words only: in the title, or said twice."""
+    add(pg, PaperRecord("k", "Kelp forests", "Kelp along the coast: kelp.", source="jsonl"),
+        PaperRecord("o", "Coral reefs", "Text.", source="jsonl"))
+    before = postings(pg)
+    assert {lexeme for uid, lexeme in before if uid == "k"} == {"kelp", "forest"}
+    assert before["k", "kelp"][0] > before["k", "forest"][0]  # in the abstract too
+    add(pg, PaperRecord("k", "Sea otters", "Kelp along the coast: kelp.", source="jsonl",
+                        version=2))
+    after = postings(pg)
+    assert {lexeme for uid, lexeme in after if uid == "k"} == {"sea", "otter", "kelp"}
+    assert after["o", "coral"] == before["o", "coral"]  # untouched: the same row version
+    with pg.engine.begin() as conn:
+        papers.set_hidden(conn, papers.row_id(conn, "k"), True)
+    assert postings(pg) == after  # not its text: its postings stay as they were
+    with pg.engine.begin() as conn:
+        conn.execute(schema.papers.delete().where(schema.papers.c.uid == "k"))
+    assert {uid for uid, _ in postings(pg)} == {"o"}
+
+
+def test_a_word_weighs_most_in_the_title_and_in_a_short_paper(pg):
+    add(pg, PaperRecord("title", "Kelp", "Forests of the coast.", source="jsonl"),
+        PaperRecord("short", "Forests", "Kelp of the coast, kelp.", source="jsonl"),
+        PaperRecord("long", "Forests", "Kelp of the coast, kelp, " + "and more words " * 40,
+                    source="jsonl"),
+        PaperRecord("once", "Forests", "Kelp of the coast.", source="jsonl"))
+    impact = {uid: value for (uid, lexeme), (value, _) in postings(pg).items()
+              if lexeme == "kelp"}
+    assert impact["title"] > impact["short"] > impact["long"] and "once" not in impact
+
+
+def test_without_filters_the_heaviest_papers_of_each_word_are_scored(pg, monkeypatch):
+    uids = common_words_hub(pg)  # "graph": 49 papers, "attention": 48, both: 8
+    monkeypatch.setattr(pglexical, "POSTING_DEPTH", 10)
+    monkeypatch.setattr(pglexical, "RARE_BUDGET", 5)
+    with pg.engine.connect() as conn:
+        query = pglexical.lexical_query(conn, "graph attention")
+        assert query is not None
+        read = conn.execute(text(
+            "SELECT count(*) FROM (SELECT 1 FROM paper_postings WHERE lexeme = 'graph' "
+            "ORDER BY impact DESC LIMIT 10)")).scalar_one()
+        chosen = pglexical.lexical_candidates(conn, query, None, 10)
+        found = lexical_top(conn, "graph attention", None, 10)[1]
+    # 5 papers of the rarer word, then each word's 10 heaviest papers, at most
+    assert read == 10 and len(chosen) <= 5 + 20
+    # The papers holding both words weigh most on both lists, short titles first.
+    assert {uids[i] for i, _ in found[:8]} == {f"b{n}" for n in range(8)}
+    assert {uids[i] for i in chosen} >= {f"b{n}" for n in range(8)}
+
+
+def test_a_cap_bounds_the_papers_a_query_without_filters_scores(pg, monkeypatch):
+    common_words_hub(pg)
+    monkeypatch.setattr(pglexical, "UNFILTERED_CAP", 5)
+    with pg.engine.connect() as conn:
+        query = pglexical.lexical_query(conn, "graph attention study")
+        assert query is not None
+        assert len(pglexical.lexical_candidates(conn, query, None, 10)) == 5
+
+
+def test_a_paper_saying_a_rare_word_once_is_scored_without_its_posting(pg, monkeypatch):
+    add(pg, *[PaperRecord(f"g{n}", f"Graph study {n}", "Graph nodes, graph edges.",
+                          source="jsonl") for n in range(30)],
+        PaperRecord("t", "Water bears", "Graph of the tardigrade.", source="jsonl"))
+    monkeypatch.setattr(pglexical, "POSTING_DEPTH", 5)
+    monkeypatch.setattr(pglexical, "RARE_BUDGET", 2)
+    with pg.engine.connect() as conn:
+        uids = store.uids_by_id(conn)
+        query = pglexical.lexical_query(conn, "tardigrade graph")
+        assert query is not None and query.rarest == ("tardigrad",)
+        assert "t" in {uids[i] for i in pglexical.lexical_candidates(conn, query, None, 10)}
+        found = lexical_top(conn, "tardigrade graph", None, 10)[1]
+    assert uids[found[0][0]] == "t"

@@ -83,6 +83,9 @@ def test_postgres_gets_vectors_as_embeddings_and_sequences_past_the_ids(sqlite_u
             embedding = pgsearch.embedding_of(conn, 1, model="minilm")
             assert embedding is not None
             assert np.array_equal(embedding, np.frombuffer(stored[0], dtype=np.float32))
+            # The lexical postings are the target's own, written as the papers arrived.
+            assert conn.execute(text(
+                "SELECT count(DISTINCT paper_id) FROM paper_postings")).scalar_one() == 5
             carol = users.create(conn, name="carol", email="carol@example.org")
             assert carol.id == 3  # after ada and bob, not a clash with a copied id
             sample_hub.add_papers(target, 100, 1)
