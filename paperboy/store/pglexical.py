@@ -53,8 +53,8 @@ from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY, TSVECTOR
 Allowed = Select[Any] | None  # a query for the ids a result may have (None: any)
 Ranked = list[tuple[int, float]]  # (paper id, score), best first
 
-CANDIDATE_BUDGET = 1_000  # papers a query should score, by the estimate
-SCAN_CAP = 1_000  # papers a query scores, at most
+CANDIDATE_BUDGET = 1_000  # papers a filtered query should score, by the estimate
+SCAN_CAP = 1_000  # papers a filtered query scores, at most
 FUZZY_LIMIT = 5_000  # papers of one word the GIN index hands out, about (see _bounded_index_scan)
 RANKED_TERMS = 20  # lexemes of a query that may choose the candidates, at most (the heaviest)
 POSTING_DEPTH = 1_000  # papers read per query word from the impact-ordered postings
