@@ -153,7 +153,7 @@ def lexical_candidates(conn: Connection, query: LexicalQuery, allowed: Allowed, 
     if allowed is None:
         with _bounded_index_scan(conn):
             return _by_paper(_binary_rows(conn, _RAREST_AND_HEAVIEST, {
-                "rarest": " | ".join(_quoted(lexeme) for lexeme in query.rarest),
+                "rarest": _tsquery_text(query.rarest, "|"),
                 "rare_cap": min(RARE_BUDGET, UNFILTERED_CAP), "lexemes": list(query.weights),
                 "weights": list(query.weights.values()), "depth": POSTING_DEPTH,
                 "cap": UNFILTERED_CAP}))
@@ -256,7 +256,12 @@ def set_locally(conn: Connection, **settings: str) -> None:
 
 
 def _tsquery(lexemes: Sequence[str], joiner: str) -> Any:
-    return cast(literal(f" {joiner} ".join(_quoted(lexeme) for lexeme in lexemes)), TSQUERY)
+    return cast(literal(_tsquery_text(lexemes, joiner)), TSQUERY)
+
+
+def _tsquery_text(lexemes: Sequence[str], joiner: str) -> str:
+    """Lexemes joined by `|` (any) or `&` (all), as tsquery text."""
+    return f" {joiner} ".join(_quoted(lexeme) for lexeme in lexemes)
 
 
 def _quoted(lexeme: str) -> str:
