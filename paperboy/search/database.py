@@ -85,7 +85,7 @@ def lexical_top(conn: Connection, query_text: str, allowed: Allowed, limit: int
     words = _words(conn, query_text)
     if lexemes is None or not words.weights:
         return words, []
-    scores = _scored(conn, words, pglexical.lexical_candidates(conn, lexemes, allowed, limit))
+    scores = _scored(conn, words, pglexical.lexical_candidates(conn, lexemes, allowed))
     return words, sorted(scores.items(), key=lambda hit: (-hit[1], hit[0]))[:limit]
 
 

@@ -5,18 +5,17 @@ The scores themselves are BM25F computed in process from the papers' packed term
 SQLite (search/database.py). The database chooses the papers to score, each with its packed
 terms, in one round trip:
 
-- a query without filters takes the papers holding its rarest words (up to `RARE_BUDGET`,
-  from the GIN index) and fills up to `UNFILTERED_CAP` with the papers where its words weigh
-  most: each word's `POSTING_DEPTH` heaviest papers from the impact-ordered postings of the
-  papers' strong words (migration 0008), summed with the words' idf. The work is bounded by
-  the query's length, not by the corpus; at 74,727 papers it keeps most of what the rarest
-  words alone lost against scoring every paper (docs/search-quality.md).
-- a filtered query (a category, dates) takes its papers from the GIN index, choosing words by
-  how many papers hold each (the planner's statistics, cached per analysis): some words are
-  rare: the papers holding any of the rarest, up to `CANDIDATE_BUDGET`; every word is common
-  ("the code is available"): the papers holding the rarest ones all together, as many words
-  as bring the estimate under the budget. The postings would have to be read past every
-  paper the filter refuses.
+- the papers holding the query's rarest words (about `RARE_BUDGET` of them, from the GIN
+  index), filled up to `CANDIDATE_CAP` with the papers where its words weigh most: each
+  word's `POSTING_DEPTH` heaviest papers from the impact-ordered postings of the papers'
+  strong words (migration 0008), summed with the words' idf. The work is bounded by the
+  query's length, not by the corpus; at 74,727 papers it keeps most of what the rarest words
+  alone lost against scoring every paper (docs/search-quality.md).
+- a filter (a category, dates, an author) that passes a share of the papers takes rarer
+  words and reads the postings deeper by that share (up to `DEEPEST` times), so that about
+  as many of the papers it passes are scored.
+- a filter passing few papers (`NARROW_FILTER`, by the planner's estimate) has every one of
+  them that holds a query word scored, as SQLite would.
 """
 
 from __future__ import annotations
@@ -31,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sqlalchemy import (
+    REAL,
     Column,
     ColumnElement,
     Connection,
@@ -39,46 +39,56 @@ from sqlalchemy import (
     MetaData,
     Select,
     Table,
-    TextClause,
-    and_,
+    Text,
     any_,
     cast,
     func,
     literal,
     select,
     text,
+    true,
+    union_all,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY, TSVECTOR
 
 Allowed = Select[Any] | None  # a query for the ids a result may have (None: any)
 Ranked = list[tuple[int, float]]  # (paper id, score), best first
 
-CANDIDATE_BUDGET = 1_000  # papers a filtered query should score, by the estimate
-SCAN_CAP = 1_000  # papers a filtered query scores, at most
 FUZZY_LIMIT = 5_000  # papers of one word the GIN index hands out, about (see _bounded_index_scan)
 RANKED_TERMS = 20  # lexemes of a query that may choose the candidates, at most (the heaviest)
 POSTING_DEPTH = 1_000  # papers read per query word from the impact-ordered postings
 RARE_BUDGET = 300  # papers holding the query's rarest words, scored whatever their postings
-UNFILTERED_CAP = 600  # papers a query without filters scores: those and the heaviest
+CANDIDATE_CAP = 600  # papers a query scores: those and the heaviest
+DEEPEST = 5  # a filter reads the postings at most this many times deeper
+NARROW_FILTER = 2_000  # a filter passing at most this many papers has all of them considered
 
 _metadata = MetaData()
 _papers = Table("papers", _metadata, Column("id", Integer, primary_key=True),
                 Column("search_document", TSVECTOR))
 _terms = Table("paper_index", _metadata, Column("paper_id", Integer, primary_key=True),
                Column("terms", LargeBinary))
+_postings = Table("paper_postings", _metadata, Column("lexeme", Text),
+                  Column("paper_id", Integer), Column("impact", REAL))
 Terms = dict[int, bytes | None]  # paper id -> its packed terms (None: not indexed yet)
 
 
 @dataclass(frozen=True)
 class LexicalQuery:
-    """Which papers to score for a query: those holding any (or, if `require_all`, every)
-    lexeme of `candidates`."""
+    """The heaviest lexemes of a query, which choose the papers to score."""
 
-    candidates: tuple[str, ...]
-    require_all: bool
-    candidate_count: float  # papers holding the candidates (an estimate)
-    weights: dict[str, float]  # the heaviest lexemes: idf times how often the query says it
-    rarest: tuple[str, ...]  # the rarest of them, held by about `RARE_BUDGET` papers in all
+    weights: dict[str, float]  # idf times how often the query says it
+    holding: dict[str, float]  # how many papers hold each (an estimate)
+
+    def rarest(self, budget: float) -> tuple[str, ...]:
+        """The rarest lexemes, as many as about `budget` papers hold in all (one at least)."""
+        chosen: list[str] = []
+        covered = 0.0
+        for lexeme in sorted(self.weights, key=lambda lexeme: (self.holding[lexeme], lexeme)):
+            if chosen and covered + self.holding[lexeme] > budget:
+                break
+            chosen.append(lexeme)
+            covered += self.holding[lexeme]
+        return tuple(chosen)
 
 
 def lexical_query(conn: Connection, query_text: str) -> LexicalQuery | None:
@@ -91,38 +101,8 @@ def lexical_query(conn: Connection, query_text: str) -> LexicalQuery | None:
                * count for lexeme, count in terms.items()}
     # The heaviest lexemes only: the light ones (idf near 0) move no result.
     heaviest = sorted(weights, key=lambda lexeme: (-weights[lexeme], lexeme))[:RANKED_TERMS]
-    by_rarity = sorted(heaviest, key=lambda lexeme: (counts[lexeme], lexeme))
-    found_by = ({lexeme: weights[lexeme] for lexeme in heaviest},
-                _any_of_rarest(by_rarity, counts, RARE_BUDGET)[0])
-    if counts[by_rarity[0]] > CANDIDATE_BUDGET and len(by_rarity) > 1:
-        return LexicalQuery(*_all_of_rarest(by_rarity, counts, total), *found_by)
-    return LexicalQuery(*_any_of_rarest(by_rarity, counts, CANDIDATE_BUDGET), *found_by)
-
-
-def _any_of_rarest(by_rarity: list[str], counts: dict[str, float], budget: float
-                   ) -> tuple[tuple[str, ...], bool, float]:
-    chosen: list[str] = []
-    covered = 0.0
-    for lexeme in by_rarity:
-        if chosen and covered + counts[lexeme] > budget:
-            break
-        chosen.append(lexeme)
-        covered += counts[lexeme]
-    return tuple(chosen), False, covered
-
-
-def _all_of_rarest(by_rarity: list[str], counts: dict[str, float], total: float
-                   ) -> tuple[tuple[str, ...], bool, float]:
-    """As many of the rarest lexemes as bring the papers holding them all under the budget,
-    estimated as if words occurred independently (they do not: hence `SCAN_CAP`)."""
-    chosen: list[str] = []
-    estimate = total
-    for lexeme in by_rarity:
-        chosen.append(lexeme)
-        estimate *= counts[lexeme] / max(total, 1.0)
-        if estimate <= CANDIDATE_BUDGET:
-            break
-    return tuple(chosen), True, estimate
+    return LexicalQuery({lexeme: weights[lexeme] for lexeme in heaviest},
+                        {lexeme: counts[lexeme] for lexeme in heaviest})
 
 
 def query_terms(conn: Connection, query_text: str) -> dict[str, int]:
@@ -143,58 +123,70 @@ def document_counts(conn: Connection, lexemes: Sequence[str]) -> tuple[float, di
         return total, {lexeme: common.get(lexeme, floor / 2) * total for lexeme in lexemes}
     return total, {lexeme: float(conn.execute(
         select(func.count()).select_from(_papers)
-        .where(_papers.c.search_document.bool_op("@@")(_tsquery([lexeme], "|")))).scalar_one())
+        .where(_holds(_papers.c.search_document, [lexeme]))).scalar_one())
         for lexeme in lexemes}
 
 
-def lexical_candidates(conn: Connection, query: LexicalQuery, allowed: Allowed, limit: int
-                       ) -> Terms:
-    """The papers worth scoring for `limit` results, with their packed terms."""
-    if allowed is None:
-        with _bounded_index_scan(conn):
-            return _by_paper(_binary_rows(conn, _RAREST_AND_HEAVIEST, {
-                "rarest": _tsquery_text(query.rarest, "|"),
-                "rare_cap": min(RARE_BUDGET, UNFILTERED_CAP), "lexemes": list(query.weights),
-                "weights": list(query.weights.values()), "depth": POSTING_DEPTH,
-                "cap": UNFILTERED_CAP}))
-    return _papers_holding(conn, query, allowed, limit)
-
-
-_RAREST_AND_HEAVIEST = text("""
-    WITH rare AS (
-        SELECT id FROM papers WHERE search_document @@ CAST(:rarest AS tsquery)
-        LIMIT :rare_cap),
-    heaviest AS (
-        SELECT p.paper_id, sum(q.weight * p.impact) AS score
-        FROM unnest(CAST(:lexemes AS text[]), CAST(:weights AS real[])) AS q(lexeme, weight)
-        CROSS JOIN LATERAL (SELECT pp.paper_id, pp.impact FROM paper_postings AS pp
-                            WHERE pp.lexeme = q.lexeme
-                            ORDER BY pp.impact DESC LIMIT :depth) AS p
-        WHERE p.paper_id NOT IN (SELECT id FROM rare)
-        GROUP BY p.paper_id ORDER BY score DESC, p.paper_id
-        LIMIT greatest(:cap - (SELECT count(*) FROM rare), 0))
-    SELECT chosen.id, i.terms
-    FROM (SELECT id FROM rare UNION ALL SELECT paper_id FROM heaviest) AS chosen(id)
-    LEFT JOIN paper_index AS i ON i.paper_id = chosen.id""")
-
-
-def _papers_holding(conn: Connection, query: LexicalQuery, allowed: Select[Any], limit: int
-                    ) -> Terms:
-    """Allowed papers holding the query's candidate lexemes, at most `SCAN_CAP` (of a common
-    word, a sample)."""
-    joiner = "&" if query.require_all else "|"
-    condition = and_(_papers.c.search_document.bool_op("@@")(_tsquery(query.candidates, joiner)),
-                     _papers.c.id.in_(allowed))
-    found = (select(_papers.c.id, _terms.c.terms)
-             .select_from(_papers.outerjoin(_terms, _terms.c.paper_id == _papers.c.id))
-             .where(condition).limit(SCAN_CAP))
+def lexical_candidates(conn: Connection, query: LexicalQuery, allowed: Allowed) -> Terms:
+    """The papers worth scoring, with their packed terms."""
+    share = 1.0
+    if allowed is not None:
+        passing = estimated_rows(conn, allowed)
+        if passing <= NARROW_FILTER:
+            return _by_paper(_binary_rows(conn, _holding_any(query, allowed)))
+        share = min(1.0, passing / _analysis(conn)[1])
     with _bounded_index_scan(conn):
-        rows = _binary_rows(conn, found)
-    if query.require_all and len(rows) < limit:
-        # The index samples each common word's papers on its own, so few papers are in every
-        # sample (at a million papers, none, for one bench query in 200): read them whole.
-        rows = _binary_rows(conn, found)
-    return _by_paper(rows)
+        return _by_paper(_binary_rows(conn, _rarest_and_heaviest(query, allowed, share)))
+
+
+def _holding_any(query: LexicalQuery, allowed: Select[Any]) -> Select[Any]:
+    """The allowed papers holding any of the query's heaviest words (a few thousand at
+    most, by the estimate; `NARROW_FILTER` of them if it was wrong)."""
+    return (select(_papers.c.id, _terms.c.terms)
+            .select_from(_papers.outerjoin(_terms, _terms.c.paper_id == _papers.c.id))
+            .where(_papers.c.id.in_(allowed), _holds(_papers.c.search_document, query.weights))
+            .limit(NARROW_FILTER))
+
+
+def _rarest_and_heaviest(query: LexicalQuery, allowed: Allowed, share: float) -> Select[Any]:
+    """The papers holding the rarest words, then the heaviest sums of each word's heaviest
+    postings, `CANDIDATE_CAP` in all; with a filter passing `share` of the papers, among
+    about as many of the papers it passes."""
+    deeper = min(1 / share, DEEPEST)
+    rare = select(_papers.c.id).where(
+        _holds(_papers.c.search_document, query.rarest(RARE_BUDGET / share)))
+    if allowed is not None:
+        rare = rare.where(_papers.c.id.in_(allowed))
+    rare_cte = rare.limit(min(RARE_BUDGET, CANDIDATE_CAP)).cte("rare")
+    words = func.unnest(cast(literal(list(query.weights)), ARRAY(Text)),
+                        cast(literal(list(query.weights.values())), ARRAY(REAL))
+                        ).table_valued("lexeme", "weight").render_derived(name="q")
+    top = (select(_postings.c.paper_id, _postings.c.impact)
+           .where(_postings.c.lexeme == words.c.lexeme)
+           .order_by(_postings.c.impact.desc()).limit(round(POSTING_DEPTH * deeper))
+           .lateral("p"))
+    score = func.sum(words.c.weight * top.c.impact)
+    sums = (select(top.c.paper_id, score.label("score")).select_from(words.join(top, true()))
+            .where(top.c.paper_id.not_in(select(rare_cte.c.id)))
+            .group_by(top.c.paper_id).order_by(score.desc(), top.c.paper_id)
+            .limit(round(CANDIDATE_CAP * deeper)).subquery("sums"))
+    room = func.greatest(CANDIDATE_CAP - select(func.count()).select_from(rare_cte)
+                         .scalar_subquery(), 0)
+    heaviest = select(sums.c.paper_id).order_by(sums.c.score.desc(), sums.c.paper_id)
+    if allowed is not None:
+        heaviest = heaviest.where(sums.c.paper_id.in_(allowed))
+    chosen = union_all(select(rare_cte.c.id), heaviest.limit(room)).subquery("chosen")
+    return (select(chosen.c.id, _terms.c.terms)
+            .select_from(chosen.outerjoin(_terms, _terms.c.paper_id == chosen.c.id)))
+
+
+def estimated_rows(conn: Connection, statement: Select[Any]) -> float:
+    """How many rows the planner expects the statement to return (planning, not running)."""
+    compiled = statement.compile(dialect=conn.dialect,
+                                 compile_kwargs={"render_postcompile": True})
+    plan = conn.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}", compiled.params
+                                ).scalar_one()
+    return float(plan[0]["Plan"]["Plan Rows"])
 
 
 def packed_terms(conn: Connection, paper_ids: Sequence[int]) -> Terms:
@@ -215,14 +207,11 @@ def _by_paper(rows: Sequence[tuple[Any, Any]]) -> Terms:
     return {int(paper_id): None if terms is None else bytes(terms) for paper_id, terms in rows}
 
 
-def _binary_rows(conn: Connection, statement: Select[Any] | TextClause,
-                 parameters: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
+def _binary_rows(conn: Connection, statement: Select[Any]) -> list[tuple[Any, ...]]:
     """The statement's rows, fetched through the driver in binary, in the connection's
     transaction. SQLAlchemy reads bytea as hex text: 200 papers' packed terms took 5.4 ms
     that way, 4.1 of them this process's CPU, against 1.3 and 0.6 in binary."""
     dialect = conn.dialect
-    if parameters:
-        statement = statement.params(parameters)
     compiled = statement.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
     if any(bind.type.dialect_impl(dialect).bind_processor(dialect)
            for bind in compiled.binds.values()):
@@ -240,8 +229,8 @@ def _bounded_index_scan(conn: Connection) -> Iterator[None]:
     """Within it, the candidates come from the GIN index, which hands out at most about
     `FUZZY_LIMIT` of a word's papers (a random sample, `gin_fuzzy_search_limit`): reading
     every paper id of a common word ("code": a fifth of a million papers) costs more than
-    the whole query may. Without the index (a scan until `SCAN_CAP` papers match) a common
-    word costs as much."""
+    the whole query may. Without the index (a scan until enough papers match) a common word
+    costs as much."""
     set_locally(conn, gin_fuzzy_search_limit=str(FUZZY_LIMIT), enable_seqscan="off")
     try:
         yield
@@ -255,13 +244,10 @@ def set_locally(conn: Connection, **settings: str) -> None:
                           for name, value in settings.items())))
 
 
-def _tsquery(lexemes: Sequence[str], joiner: str) -> Any:
-    return cast(literal(_tsquery_text(lexemes, joiner)), TSQUERY)
-
-
-def _tsquery_text(lexemes: Sequence[str], joiner: str) -> str:
-    """Lexemes joined by `|` (any) or `&` (all), as tsquery text."""
-    return f" {joiner} ".join(_quoted(lexeme) for lexeme in lexemes)
+def _holds(document: ColumnElement[Any], lexemes: typing.Iterable[str]) -> ColumnElement[bool]:
+    """The document holds any of these lexemes."""
+    query = " | ".join(_quoted(lexeme) for lexeme in lexemes)
+    return document.bool_op("@@")(cast(literal(query), TSQUERY))
 
 
 def _quoted(lexeme: str) -> str:

@@ -131,3 +131,4 @@ def analyze(conn: Connection) -> None:
     """Refresh the planner's statistics, from which lexical ranking takes its idf."""
     conn.execute(text("ANALYZE papers"))
     conn.execute(text("ANALYZE paper_index"))
+    conn.execute(text("ANALYZE paper_categories"))  # for the estimates of filters

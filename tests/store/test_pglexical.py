@@ -3,7 +3,7 @@
 import pytest
 from sqlalchemy import JSON, event, literal, select, text
 
-from paperboy.models import PaperRecord
+from paperboy.models import Author, PaperRecord
 from paperboy.search.database import lexical_top
 from paperboy.search.indexer import index_papers
 from paperboy.search.text import pack_terms
@@ -16,11 +16,6 @@ def pg(postgres_url):
     db = open_database(postgres_url)
     yield db
     db.dispose()
-
-
-@pytest.fixture
-def small_budget(monkeypatch):
-    monkeypatch.setattr(pglexical, "CANDIDATE_BUDGET", 10)
 
 
 def add(db, *records):
@@ -42,7 +37,7 @@ def common_words_hub(db):
         return store.uids_by_id(conn)
 
 
-# A filter: candidates then come from the GIN index, not from the postings.
+# A filter passing every paper: few, so every one holding a query word is scored.
 EVERY_PAPER = select(schema.papers.c.id)
 
 
@@ -53,37 +48,7 @@ def ranked(db, query, limit=10, allowed=EVERY_PAPER):
         return words, lexical_top(conn, query, allowed, limit)[1]
 
 
-def test_a_rare_word_chooses_the_papers_to_score(pg, small_budget):
-    uids = common_words_hub(pg)
-    words, found = ranked(pg, "tardigrade graph")
-    assert words.candidates == ("tardigrad",) and not words.require_all
-    assert [uids[i] for i, _ in found] == ["t"]
-
-
-def test_only_common_words_score_the_papers_holding_them_all(pg, small_budget):
-    uids = common_words_hub(pg)
-    words, found = ranked(pg, "graph attention")
-    assert words.require_all and set(words.candidates) == {"graph", "attent"}
-    assert sorted(uids[i] for i, _ in found) == sorted(f"b{n}" for n in range(8))
-
-
-def test_the_scan_cap_bounds_the_papers_scored_whatever_the_estimate(pg, small_budget,
-                                                                    monkeypatch):
-    common_words_hub(pg)
-    monkeypatch.setattr(pglexical, "SCAN_CAP", 5)
-    _, found = ranked(pg, "graph attention")
-    assert len(found) == 5  # of the 8 papers holding both words, only 5 were read
-
-
-def test_without_a_budget_every_paper_with_a_word_is_ranked(pg):
-    uids = common_words_hub(pg)
-    words, found = ranked(pg, "graph attention", limit=100)
-    assert not words.require_all
-    assert len(found) == 89
-    assert {uids[i] for i, _ in found[:8]} == {f"b{n}" for n in range(8)}
-
-
-@pytest.mark.parametrize("allowed", [None, EVERY_PAPER], ids=["postings", "gin"])
+@pytest.mark.parametrize("allowed", [None, EVERY_PAPER], ids=["unfiltered", "narrow filter"])
 def test_every_word_of_a_long_query_counts(pg, allowed):
     """A sentence query has 15-25 words: the paper holding its lightest two beats the one
     holding only its heaviest (a score from the ten heaviest words missed it altogether)."""
@@ -118,21 +83,6 @@ def test_the_search_document_keeps_fine_statistics(pg):
     assert target == 2500
 
 
-def test_a_common_word_is_sampled_by_the_index_not_read_whole(pg, small_budget, monkeypatch):
-    common_words_hub(pg)  # "study": 80 papers
-    with pg.engine.begin() as conn:  # new papers wait in the index's pending list, unsampled
-        conn.execute(text("SELECT gin_clean_pending_list('ix_papers_search_document')"))
-    monkeypatch.setattr(pglexical, "FUZZY_LIMIT", 3)
-    with pg.engine.connect() as conn:
-        words = pglexical.lexical_query(conn, "study")
-        assert words is not None
-        found = lexical_top(conn, "study", EVERY_PAPER, 60)[1]
-        settings = [conn.execute(text(f"SHOW {name}")).scalar_one()
-                    for name in ("gin_fuzzy_search_limit", "enable_seqscan")]
-    assert len(found) < 30  # about 3 of the 80 (a soft limit); 60 if the index read them all
-    assert settings == ["0", "on"]  # and the settings ended with the scan
-
-
 def test_what_is_derived_from_an_analysis_is_kept_until_the_next(pg):
     calls = []
 
@@ -165,27 +115,16 @@ def test_a_sample_of_papers_is_never_empty(pg, papers_added):
     assert set(samples[0]) == ids if papers_added <= 20 else len(set(map(tuple, samples))) > 1
 
 
-def test_common_words_the_index_samples_apart_are_read_whole_when_too_few_meet(
-        pg, small_budget, monkeypatch):
-    uids = common_words_hub(pg)  # "graph" and "attention" in 48 papers each, both in 8
-    with pg.engine.begin() as conn:
-        conn.execute(text("SELECT gin_clean_pending_list('ix_papers_search_document')"))
-    monkeypatch.setattr(pglexical, "FUZZY_LIMIT", 2)  # samples that hardly ever meet
-    words, found = ranked(pg, "graph attention", limit=10)
-    assert words.require_all
-    assert sorted(uids[i] for i, _ in found) == sorted(f"b{n}" for n in range(8))
-
-
 def test_candidates_come_with_their_packed_terms_none_before_indexing(pg):
     add(pg, PaperRecord("k", "Kelp forests", "Coast.", source="jsonl"),
         PaperRecord("o", "Other", "Text.", source="jsonl"))
     with pg.engine.connect() as conn:
         query = pglexical.lexical_query(conn, "kelp")
         assert query is not None
-        before = pglexical.lexical_candidates(conn, query, None, 10)
+        before = pglexical.lexical_candidates(conn, query, None)
     index_papers(pg, None)
     with pg.engine.connect() as conn:
-        after = pglexical.lexical_candidates(conn, query, None, 10)
+        after = pglexical.lexical_candidates(conn, query, None)
         (kelp,) = after
         assert pglexical.packed_terms(conn, [kelp, 10**9]) == {kelp: after[kelp], 10**9: None}
     assert before == {kelp: None}
@@ -258,7 +197,7 @@ def test_without_filters_the_heaviest_papers_of_each_word_are_scored(pg, monkeyp
         read = conn.execute(text(
             "SELECT count(*) FROM (SELECT 1 FROM paper_postings WHERE lexeme = 'graph' "
             "ORDER BY impact DESC LIMIT 10)")).scalar_one()
-        chosen = pglexical.lexical_candidates(conn, query, None, 10)
+        chosen = pglexical.lexical_candidates(conn, query, None)
         found = lexical_top(conn, "graph attention", None, 10)[1]
     # 5 papers of the rarer word, then each word's 10 heaviest papers, at most
     assert read == 10 and len(chosen) <= 5 + 20
@@ -267,13 +206,13 @@ def test_without_filters_the_heaviest_papers_of_each_word_are_scored(pg, monkeyp
     assert {uids[i] for i in chosen} >= {f"b{n}" for n in range(8)}
 
 
-def test_a_cap_bounds_the_papers_a_query_without_filters_scores(pg, monkeypatch):
+def test_a_cap_bounds_the_papers_a_query_scores(pg, monkeypatch):
     common_words_hub(pg)
-    monkeypatch.setattr(pglexical, "UNFILTERED_CAP", 5)
+    monkeypatch.setattr(pglexical, "CANDIDATE_CAP", 5)
     with pg.engine.connect() as conn:
         query = pglexical.lexical_query(conn, "graph attention study")
         assert query is not None
-        assert len(pglexical.lexical_candidates(conn, query, None, 10)) == 5
+        assert len(pglexical.lexical_candidates(conn, query, None)) == 5
 
 
 def test_a_paper_saying_a_rare_word_once_is_scored_without_its_posting(pg, monkeypatch):
@@ -285,7 +224,70 @@ def test_a_paper_saying_a_rare_word_once_is_scored_without_its_posting(pg, monke
     with pg.engine.connect() as conn:
         uids = store.uids_by_id(conn)
         query = pglexical.lexical_query(conn, "tardigrade graph")
-        assert query is not None and query.rarest == ("tardigrad",)
-        assert "t" in {uids[i] for i in pglexical.lexical_candidates(conn, query, None, 10)}
+        assert query is not None and query.rarest(2) == ("tardigrad",)
+        assert "t" in {uids[i] for i in pglexical.lexical_candidates(conn, query, None)}
         found = lexical_top(conn, "tardigrade graph", None, 10)[1]
     assert uids[found[0][0]] == "t"
+
+
+def test_a_common_word_is_sampled_by_the_index_not_read_whole(pg, monkeypatch):
+    common_words_hub(pg)  # "study": 80 papers
+    with pg.engine.begin() as conn:  # new papers wait in the index's pending list, unsampled
+        conn.execute(text("SELECT gin_clean_pending_list('ix_papers_search_document')"))
+    monkeypatch.setattr(pglexical, "FUZZY_LIMIT", 3)
+    monkeypatch.setattr(pglexical, "POSTING_DEPTH", 1)
+    with pg.engine.connect() as conn:
+        query = pglexical.lexical_query(conn, "study")
+        assert query is not None
+        chosen = pglexical.lexical_candidates(conn, query, None)
+        settings = [conn.execute(text(f"SHOW {name}")).scalar_one()
+                    for name in ("gin_fuzzy_search_limit", "enable_seqscan")]
+    assert len(chosen) < 30  # about 3 of the 80 (a soft limit), and 1 posting
+    assert settings == ["0", "on"]  # and the settings ended with the scan
+
+
+def by(name):
+    return (Author(name),)
+
+
+def test_a_narrow_filter_scores_every_paper_it_passes_holding_a_query_word(pg, monkeypatch):
+    add(pg, *[PaperRecord(f"g{n}", f"Graph study {n}", "Nodes.", authors=by("Ada Byron"),
+                          source="jsonl") for n in range(30)],
+        PaperRecord("t", "Water bears", "A tardigrade.", authors=by("Ada Young"),
+                    source="jsonl"),
+        PaperRecord("c", "Knots", "A graph of knots.", authors=by("Ada Young"), source="jsonl"),
+        PaperRecord("x", "Graph", "Not by her.", authors=by("Bo Li"), source="jsonl"))
+    ada = store.filtered_ids(store.Filters(authors=["Ada"]))
+    monkeypatch.setattr(pglexical, "POSTING_DEPTH", 5)
+    monkeypatch.setattr(pglexical, "RARE_BUDGET", 2)
+    with pg.engine.connect() as conn:
+        uids = store.uids_by_id(conn)
+        query = pglexical.lexical_query(conn, "tardigrade graph")
+        assert query is not None
+        narrow = {uids[i] for i in pglexical.lexical_candidates(conn, query, ada)}
+        monkeypatch.setattr(pglexical, "NARROW_FILTER", 0)
+        broad = {uids[i] for i in pglexical.lexical_candidates(conn, query, ada)}
+    assert narrow == {f"g{n}" for n in range(30)} | {"t", "c"}
+    # "c" holds neither the rarest word nor a posting (it says "graph" once, not in its
+    # title): read as a filter passing many papers, it is not scored.
+    assert "t" in broad and "c" not in broad and "x" not in broad
+
+
+def test_a_broad_filter_reads_the_postings_deeper_and_keeps_what_it_passes(pg, monkeypatch):
+    """Papers n = 0..39 with "graph" in titles ever longer (so ever lighter), every other
+    one in cs.CV; the filter passes half of them, so the postings are read twice as deep."""
+    add(pg, *[PaperRecord(f"p{n}", "Graph " + "word " * n, "Text.", source="jsonl",
+                          categories=("cs.CV",) if n % 2 == 0 else ("cs.AI",))
+              for n in range(40)])
+    monkeypatch.setattr(pglexical, "NARROW_FILTER", 0)
+    monkeypatch.setattr(pglexical, "POSTING_DEPTH", 4)
+    monkeypatch.setattr(pglexical, "RARE_BUDGET", 1)
+    vision = store.filtered_ids(store.Filters(categories=["cs.CV"]))
+    with pg.engine.connect() as conn:
+        uids = store.uids_by_id(conn)
+        query = pglexical.lexical_query(conn, "graph")
+        assert query is not None
+        assert pglexical.estimated_rows(conn, vision) == pytest.approx(20, rel=0.5)
+        chosen = {int(uids[i][1:]) for i in pglexical.lexical_candidates(conn, query, vision)}
+    assert {0, 2, 4, 6} <= chosen and all(n % 2 == 0 for n in chosen)
+    assert len(chosen) <= 1 + 4  # one paper of the rarest word, and four of the eight read
