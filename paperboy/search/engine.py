@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
@@ -67,8 +68,11 @@ class _Snapshot:
     # index, so they live and go with the snapshot (a paper page costs a lookup, not a scan).
     related: dict[tuple[int, int], tuple[list[int], list[float]]] = field(default_factory=dict)
     # The rows each set of filters lets through, for the same reason (a digest run's saved
-    # searches share one date filter: reading it for each was most of their cost).
-    masks: dict[store.Filters, npt.NDArray[np.bool_]] = field(default_factory=dict)
+    # searches share one date filter: reading it for each was most of their cost). The
+    # least recently used go first.
+    masks: OrderedDict[store.Filters, npt.NDArray[np.bool_]] = field(
+        default_factory=OrderedDict)
+    masks_lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 RELATED_CACHE = 50_000
@@ -214,13 +218,18 @@ class SearchEngine:
         if not _has_filters(query):
             return None
         filters = _filters(query)
-        mask = snapshot.masks.get(filters)
-        if mask is None:
-            with self.db.engine.connect() as conn:
-                allowed = store.matching_ids(conn, filters)
-            mask = np.isin(snapshot.paper_ids, np.fromiter(allowed, dtype=np.int64))
-            if len(snapshot.masks) < MASK_CACHE:
-                snapshot.masks[filters] = mask
+        with snapshot.masks_lock:
+            mask = snapshot.masks.get(filters)
+            if mask is not None:
+                snapshot.masks.move_to_end(filters)
+                return mask
+        with self.db.engine.connect() as conn:
+            allowed = store.matching_ids(conn, filters)
+        mask = np.isin(snapshot.paper_ids, np.fromiter(allowed, dtype=np.int64))
+        with snapshot.masks_lock:
+            snapshot.masks[filters] = mask
+            if len(snapshot.masks) > MASK_CACHE:
+                snapshot.masks.popitem(last=False)
         return mask
 
     def _apply_text_filters(self, query: Query, ranked: list[tuple[int, float]]

@@ -59,7 +59,7 @@ RANKED_TERMS = 20  # lexemes of a query that may choose the candidates, at most 
 POSTING_DEPTH = 1_000  # papers read per query word from the impact-ordered postings
 RARE_BUDGET = 300  # papers holding the query's rarest words, scored whatever their postings
 CANDIDATE_CAP = 600  # papers a query scores: those and the heaviest
-DEEPEST = 5  # a filter reads the postings at most this many times deeper
+DEEPEST = 3  # a filter reads the postings at most this many times deeper
 NARROW_FILTER = 2_000  # a filter passing at most this many papers has all of them considered
 
 _metadata = MetaData()

@@ -23,11 +23,13 @@ def scratch_schema(url: str, pool: PoolSettings = PoolSettings()) -> Iterator[Da
     admin = create_db_engine(url, pool)
     try:
         with admin.begin() as conn:
-            # In public, so dropping the scratch schema can never take the extension with it.
-            available = conn.execute(text(
-                "SELECT 1 FROM pg_available_extensions WHERE name = 'vector'")).scalar()
-            if available:
-                conn.execute(text("CREATE EXTENSION IF NOT EXISTS vector SCHEMA public"))
+            # In public, so dropping the scratch schema can never take an extension with it.
+            extensions = set(conn.execute(text(
+                "SELECT name FROM pg_available_extensions WHERE name IN ('vector', 'pg_trgm')"
+            )).scalars())
+            for extension in sorted(extensions):
+                conn.execute(text(f"CREATE EXTENSION IF NOT EXISTS {extension} SCHEMA public"))
+            available = "vector" in extensions
             conn.execute(text(f"CREATE SCHEMA {name}"))
         try:
             db = open_database(url, pool=replace(pool, schema=name, statement_timeout_ms=0),

@@ -3,6 +3,7 @@ import json
 import pytest
 
 from paperboy.ingest import import_files
+from paperboy.search import engine as engine_module
 from paperboy.search.embed import MODEL_NAME, Embedder
 from paperboy.search.engine import SearchEngine
 from paperboy.search.indexer import index_papers
@@ -197,3 +198,19 @@ def test_a_filter_read_once_still_sees_later_imports(demo_db, tmp_path):
     after = engine.ranked_ids("zebra from:2024-01-01", mode="bm25")
     with demo_db.engine.connect() as conn:
         assert before == [] and after == [store.paper_id(conn, "2407.99999")]
+
+
+def test_the_filters_read_most_recently_are_kept(sqlite_db, monkeypatch):
+    """SQLite's in-process ranking keeps the rows each filter passes (PostgreSQL filters in
+    the database)."""
+    import_files(sqlite_db, [str(DEMO)])
+    monkeypatch.setattr(engine_module, "MASK_CACHE", 3)
+    reads = []
+    matching_ids = store.matching_ids
+    monkeypatch.setattr(store, "matching_ids",
+                        lambda conn, filters: reads.append(filters) or matching_ids(conn, filters))
+    engine = SearchEngine(sqlite_db, use_model=False)
+    for year in (2021, 2022, 2023, 2021, 2024, 2021, 2022):
+        engine.ranked_ids(f"attention year:{year}", mode="bm25")
+    # 2021 stays, being used; 2022 went when 2024 came, and is read again
+    assert [filters.date_from.year for filters in reads] == [2021, 2022, 2023, 2024, 2022]
