@@ -141,7 +141,7 @@ class SearchEngine:
                       for r, s in zip(rows, scores, strict=True)]
         else:  # filters alone: newest first
             with self.db.engine.connect() as conn:
-                ranked = [(i, 0.0) for i in store.newest_matching(conn, _filters(parsed),
+                ranked = [(i, 0.0) for i in store.newest_matching(conn, filters_of(parsed),
                                                                    MAX_RESULTS)]
         return ranked, mode
 
@@ -149,13 +149,13 @@ class SearchEngine:
                           ) -> tuple[list[tuple[int, float]], Mode]:
         with self.db.engine.connect() as conn:
             if not parsed.text:
-                return [(i, 0.0) for i in store.newest_matching(conn, _filters(parsed),
+                return [(i, 0.0) for i in store.newest_matching(conn, filters_of(parsed),
                                                                  MAX_RESULTS)], mode
             have_vectors = pgsearch.any_embedding(conn, MODEL_NAME)
         encode, mode, why = self._query_encoder(parsed.text, mode, have_vectors)
         if why:
             notes.append(why)
-        allowed = store.filtered_ids(_filters(parsed)) if _has_filters(parsed) else None
+        allowed = store.filtered_ids(filters_of(parsed)) if _has_filters(parsed) else None
         return rank_in_database(self.db.engine, mode, parsed.text, encode, allowed,
                                 MAX_RESULTS), mode
 
@@ -217,7 +217,7 @@ class SearchEngine:
         """The snapshot rows that pass the query's filters (None: no filters)."""
         if not _has_filters(query):
             return None
-        filters = _filters(query)
+        filters = filters_of(query)
         with snapshot.masks_lock:
             mask = snapshot.masks.get(filters)
             if mask is not None:
@@ -275,7 +275,8 @@ def _has_filters(query: Query) -> bool:
                 or query.has_code)
 
 
-def _filters(query: Query) -> store.Filters:
+def filters_of(query: Query) -> store.Filters:
+    """The filters of a parsed query, as the store takes them."""
     return store.Filters(query.categories, query.authors, query.date_from, query.date_to,
                          query.has_code)
 

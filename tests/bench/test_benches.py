@@ -40,4 +40,6 @@ def test_the_scale_bench_answers_every_query_on_both_backends():
     for backend in ("postgresql", "sqlite"):
         modes = result[backend]["modes"]
         assert all(mode["queries_answered"] == 4 for mode in modes.values()), backend
+        assert set(result[backend]["filtered"]) == {"cat:cs.CV", "cat:cs.IR", "author:Wang",
+                                                    "author:Schmidt", "year:2025"}
     assert set(result["goals"]) >= {"hybrid_p95_ms_at_most_50"}
