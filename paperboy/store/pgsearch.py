@@ -26,11 +26,12 @@ from sqlalchemy import (
 
 from paperboy.store.pglexical import Allowed, Ranked, one_of, set_locally
 
-# What migrations 0004, 0008 and 0009 add for search alone, differently or only on
+# What migrations 0004, 0008, 0009 and 0010 add for search alone, differently or only on
 # PostgreSQL (a test skips them when comparing schema.py).
 NOT_IN_SCHEMA = frozenset({"search_document", "embedding", "ix_papers_search_document",
                            "paper_postings", "ix_paper_postings_impact",
-                           "ix_paper_index_embedding", "ix_papers_authors"})
+                           "ix_paper_index_embedding", "ix_papers_authors",
+                           "ix_papers_published_day"})
 DIMENSIONS = 384
 # HNSW candidates per query: recall@10 against the exact scan >= 0.95 on real embeddings
 # (tests/store/test_pgsearch.py; figures in docs/search-quality.md).

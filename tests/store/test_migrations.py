@@ -1,4 +1,5 @@
 import sqlite3
+from datetime import date
 
 import pytest
 from alembic import command
@@ -104,15 +105,29 @@ def test_papers_stored_before_the_postings_existed_get_theirs(postgres_server):
         postgres_server.execute("DROP DATABASE before_postings WITH (FORCE)")
 
 
-def test_the_author_filter_reads_an_index_not_the_papers(db):
-    """SQLite scans the names alone (a covering index); PostgreSQL looks their trigrams up."""
-    allowed = store_search.filtered_ids(store_search.Filters(authors=["Dao"]))
+def plan_of(db, statement):
+    """The lines of the plan the database makes for `statement` (PostgreSQL: scans only
+    where no index serves)."""
     with db.engine.connect() as conn:
-        compiled = allowed.compile(dialect=conn.dialect)
+        compiled = statement.compile(dialect=conn.dialect)
         if db.is_postgresql:
             conn.exec_driver_sql("SET enable_seqscan = off")
-            plan = conn.exec_driver_sql(f"EXPLAIN {compiled}", compiled.params).scalars().all()
-        else:
-            plan = [row[3] for row in conn.exec_driver_sql(
-                f"EXPLAIN QUERY PLAN {compiled}", tuple(compiled.params.values()))]
+            return conn.exec_driver_sql(f"EXPLAIN {compiled}", compiled.params).scalars().all()
+        return [row[3] for row in conn.exec_driver_sql(
+            f"EXPLAIN QUERY PLAN {compiled}", tuple(compiled.params.values()))]
+
+
+def test_the_author_filter_reads_an_index_not_the_papers(db):
+    """SQLite scans the names alone (a covering index); PostgreSQL looks their trigrams up."""
+    plan = plan_of(db, store_search.filtered_ids(store_search.Filters(authors=["Dao"])))
     assert any("ix_papers_authors" in line for line in plan), plan
+
+
+def test_a_date_filter_reads_an_index_on_postgresql(postgres_url):
+    db = open_database(postgres_url)
+    try:
+        plan = plan_of(db, store_search.filtered_ids(store_search.Filters(
+            date_from=date(2024, 1, 1), date_to=date(2024, 12, 31))))
+    finally:
+        db.dispose()
+    assert any("ix_papers_published_day" in line for line in plan), plan

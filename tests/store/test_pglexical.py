@@ -133,7 +133,7 @@ def test_candidates_come_with_their_packed_terms_none_before_indexing(pg):
 
 def test_a_parameter_the_driver_cannot_take_as_given_is_refused(pg):
     with pg.engine.connect() as conn, pytest.raises(TypeError, match="convert"):
-        pglexical._binary_rows(conn, select(literal({"a": 1}, JSON)))
+        pglexical.compiled(conn, select(literal({"a": 1}, JSON)))
 
 
 def test_the_analysis_is_read_once_per_transaction(pg):
@@ -287,7 +287,8 @@ def test_a_broad_filter_reads_the_postings_deeper_and_keeps_what_it_passes(pg, m
         uids = store.uids_by_id(conn)
         query = pglexical.lexical_query(conn, "graph")
         assert query is not None
-        assert pglexical.estimated_rows(conn, vision) == pytest.approx(20, rel=0.5)
+        assert pglexical.estimated_rows(conn, *pglexical.compiled(conn, vision)) == \
+            pytest.approx(20, rel=0.5)
         chosen = {int(uids[i][1:]) for i in pglexical.lexical_candidates(conn, query, vision)}
     assert {0, 2, 4, 6} <= chosen and all(n % 2 == 0 for n in chosen)
     assert len(chosen) <= 1 + 4  # one paper of the rarest word, and four of the eight read
