@@ -130,11 +130,11 @@ def lexical_candidates(conn: Connection, query: LexicalQuery, allowed: Allowed) 
         passing = estimated_rows(conn, within, parameters)
         if passing <= NARROW_FILTER:
             return _by_paper(_binary_rows(conn, _HOLDING_ANY.replace("{within}", within),
-                                          parameters | _holding_any(query)))
+                                          parameters | _narrow_parameters(query)))
         sql, share = _CHOSEN.replace("{within}", f"AND id IN ({within})"), min(
             1.0, passing / _analysis(conn)[1])
     with _bounded_index_scan(conn):
-        return _by_paper(_binary_rows(conn, sql, parameters | _chosen(query, share)))
+        return _by_paper(_binary_rows(conn, sql, parameters | _chosen_parameters(query, share)))
 
 
 # The candidates' statements, as the driver takes them (building and compiling them through
@@ -165,16 +165,16 @@ _CHOSEN = """
     LEFT JOIN paper_index AS i ON i.paper_id = chosen.id"""
 
 
-def _holding_any(query: LexicalQuery) -> dict[str, Any]:
-    """The allowed papers holding any of the query's heaviest words (a few thousand at
-    most, by the estimate; `NARROW_FILTER` of them if it was wrong)."""
+def _narrow_parameters(query: LexicalQuery) -> dict[str, Any]:
+    """`_HOLDING_ANY`'s: the allowed papers holding any of the query's heaviest words (a few
+    thousand at most, by the estimate; `NARROW_FILTER` of them if it was wrong)."""
     return {"pb_words": _any_of(query.weights), "pb_limit": NARROW_FILTER}
 
 
-def _chosen(query: LexicalQuery, share: float) -> dict[str, Any]:
-    """The papers holding the rarest words, then the heaviest sums of each word's heaviest
-    postings, `CANDIDATE_CAP` in all; with a filter passing `share` of the papers, among
-    about as many of the papers it passes."""
+def _chosen_parameters(query: LexicalQuery, share: float) -> dict[str, Any]:
+    """`_CHOSEN`'s: the papers holding the rarest words, then the heaviest sums of each
+    word's heaviest postings, `CANDIDATE_CAP` in all; with a filter passing `share` of the
+    papers, about as many of the papers it passes."""
     deeper = min(1 / share, DEEPEST)
     return {"pb_rarest": _any_of(query.rarest(RARE_BUDGET / share)),
             "pb_rare": min(RARE_BUDGET, CANDIDATE_CAP), "pb_lexemes": list(query.weights),
